@@ -1,0 +1,36 @@
+package dev.kiln.output;
+
+import dev.kiln.entry.Entry;
+import dev.kiln.entry.EntrySink;
+import dev.kiln.ext4.Attributes;
+import dev.kiln.ext4.Ext4Writer;
+import dev.kiln.ext4.SpecialType;
+
+import java.io.IOException;
+
+/** Feeds entries to the ext4 writer: the one place where the entry model meets the writer's API. */
+public final class Ext4Sink implements EntrySink {
+    private final Ext4Writer writer;
+
+    public Ext4Sink(Ext4Writer writer) {
+        this.writer = writer;
+    }
+
+    @Override
+    public void accept(Entry e) throws IOException {
+        Attributes attributes = new Attributes(e.mode() & 07777, e.uid(), e.gid(), e.mtimeSeconds(),
+                e.mtimeNanos(), e.xattrs());
+        switch (e.type()) {
+            case DIRECTORY -> writer.directory(e.path(), attributes);
+            case FILE -> writer.file(e.path(), attributes, e.size(), e.content());
+            case SYMLINK -> writer.symlink(e.path(), attributes, e.linkTarget());
+            case HARDLINK -> writer.hardLink(e.path(), e.linkTarget());
+            case CHARACTER_DEVICE -> writer.special(e.path(), attributes, SpecialType.CHARACTER_DEVICE,
+                    e.devMajor(), e.devMinor());
+            case BLOCK_DEVICE -> writer.special(e.path(), attributes, SpecialType.BLOCK_DEVICE,
+                    e.devMajor(), e.devMinor());
+            case FIFO -> writer.special(e.path(), attributes, SpecialType.FIFO, 0, 0);
+            case SOCKET -> writer.special(e.path(), attributes, SpecialType.SOCKET, 0, 0);
+        }
+    }
+}
