@@ -32,9 +32,6 @@ public final class BuildCommand implements Callable<Integer> {
     @Mixin
     SourceOptionsMixin sourceOptions;
 
-    @Option(names = "--debug", description = "Print stack traces on failure.")
-    boolean debug;
-
     @Override
     public Integer call() throws Exception {
         new BuildPipeline(System.err, sourceOptions.quiet).run(request());

@@ -2,11 +2,16 @@ package dev.kiln.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 @Command(name = "kiln", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Bakes container images into bootable microVM root filesystems (ext4), without root.",
         subcommands = {BuildCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
+
+    @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Print stack traces on failure.")
+    boolean debug;
 
     public static void main(String[] args) {
         System.exit(run(args));
