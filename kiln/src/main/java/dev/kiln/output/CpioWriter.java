@@ -1,0 +1,115 @@
+package dev.kiln.output;
+
+import dev.kiln.KilnException;
+import dev.kiln.entry.EntryType;
+import org.apache.commons.compress.archivers.cpio.CpioArchiveEntry;
+import org.apache.commons.compress.archivers.cpio.CpioConstants;
+import org.apache.commons.compress.archivers.cpio.CpioArchiveOutputStream;
+
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.IdentityHashMap;
+
+/**
+ * Writes a {@link SpooledTree} as a newc ("070701") cpio archive, the format the kernel
+ * unpacks into its initramfs.
+ *
+ * <p>Hard links follow the newc convention that both the kernel ({@code init/initramfs.c})
+ * and GNU cpio expect: every name of the inode carries the same inode number and the full
+ * link count, and only the last name in the archive carries the data (the others have size
+ * 0). Names are written byte for byte: they go through commons-compress as ISO-8859-1
+ * strings, which map each byte to one char and back. newc cannot hold xattrs; callers report
+ * what is dropped ({@link #filesWithXattrs}).
+ */
+final class CpioWriter {
+    /** newc fields are 32-bit. */
+    private static final long MAX_FIELD = 0xFFFF_FFFFL;
+
+    private CpioWriter() {
+    }
+
+    static void write(SpooledTree tree, OutputStream out) throws IOException {
+        IdentityHashMap<SpooledTree.Node, Integer> links = tree.linkCounts();
+        IdentityHashMap<SpooledTree.Node, Long> inodes = new IdentityHashMap<>();
+        IdentityHashMap<SpooledTree.Node, Integer> written = new IdentityHashMap<>();
+        OutputStream shield = new FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();   // the caller closes the compressor and file
+            }
+        };
+        try (CpioArchiveOutputStream cpio = new CpioArchiveOutputStream(shield, CpioConstants.FORMAT_NEW,
+                CpioConstants.BLOCK_SIZE, "ISO-8859-1")) {
+            tree.walk((path, node) -> {
+                String name = path.length == 0 ? "." : new String(path, StandardCharsets.ISO_8859_1);
+                CpioArchiveEntry e = new CpioArchiveEntry(CpioConstants.FORMAT_NEW, name);
+                // Inode numbers start at 1: commons-compress replaces inode 0 by its own counter.
+                e.setInode(inodes.computeIfAbsent(node, n -> (long) inodes.size() + 1));
+                e.setMode(typeBits(node.type, path) | node.mode);
+                e.setUID(node.uid);
+                e.setGID(node.gid);
+                e.setTime(Math.max(0, Math.min(MAX_FIELD, node.mtime)));
+                int nlink = node.isDirectory() ? 2 + SpooledTree.subdirectories(node) : links.get(node);
+                e.setNumberOfLinks(nlink);
+                if (node.type == EntryType.CHARACTER_DEVICE || node.type == EntryType.BLOCK_DEVICE) {
+                    e.setRemoteDeviceMaj(node.major);
+                    e.setRemoteDeviceMin(node.minor);
+                }
+                int seen = written.merge(node, 1, Integer::sum);
+                boolean carriesData = (node.type == EntryType.FILE || node.type == EntryType.SYMLINK) && seen == nlink;
+                long size = carriesData ? node.size : 0;
+                if (size > MAX_FIELD) {
+                    throw new KilnException(printable(path) + ": " + size
+                            + " bytes is too large for a cpio (newc) archive, whose limit is 4 GiB - 1");
+                }
+                e.setSize(size);
+                cpio.putArchiveEntry(e);
+                if (carriesData && node.type == EntryType.FILE) {
+                    try (InputStream in = tree.open(node)) {
+                        in.transferTo(cpio);
+                    }
+                } else if (carriesData) {
+                    cpio.write(node.linkTarget);
+                }
+                cpio.closeArchiveEntry();
+            });
+            cpio.finish();
+        }
+    }
+
+    /** Paths (for a warning or error) of names whose xattrs a cpio archive cannot keep. */
+    static java.util.List<String> filesWithXattrs(SpooledTree tree) throws IOException {
+        java.util.List<String> paths = new java.util.ArrayList<>();
+        tree.walk((path, node) -> {
+            if (!node.xattrs.isEmpty()) {
+                paths.add("/" + printable(path) + " (" + String.join(", ", node.xattrs.keySet()) + ")");
+            }
+        });
+        return paths;
+    }
+
+    private static int typeBits(EntryType type, byte[] path) {
+        return switch (type) {
+            case FILE -> CpioConstants.C_ISREG;
+            case DIRECTORY -> CpioConstants.C_ISDIR;
+            case SYMLINK -> CpioConstants.C_ISLNK;
+            case CHARACTER_DEVICE -> CpioConstants.C_ISCHR;
+            case BLOCK_DEVICE -> CpioConstants.C_ISBLK;
+            case FIFO -> CpioConstants.C_ISFIFO;
+            case SOCKET -> CpioConstants.C_ISSOCK;
+            case HARDLINK -> throw new IllegalStateException(printable(path) + ": unresolved hard link");
+        };
+    }
+
+    static String printable(byte[] path) {
+        return new String(path, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,257 @@
+package dev.kiln.output;
+
+import dev.kiln.entry.EntryType;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Writes a {@link SpooledTree} as a POSIX (pax) tar archive, the way {@code crane export}
+ * flattens an image: ownership, modes, nanosecond mtimes, hard links, devices and xattrs
+ * ({@code SCHILY.xattr.NAME} records).
+ *
+ * <p>Hand-written because commons-compress encodes pax values as UTF-8 strings, which
+ * corrupts binary xattr values (file capabilities, POSIX ACLs). Here a pax record's value is
+ * written as raw bytes, and names that are not UTF-8 get {@code hdrcharset=BINARY}.
+ * Sockets cannot be stored in tar (GNU tar skips them too); they are reported and skipped.
+ */
+final class TarWriter {
+    private static final int BLOCK = 512;
+    /** GNU tar's default record size (blocking factor 20); some readers expect whole records. */
+    private static final int RECORD = 20 * BLOCK;
+    private static final long MAX_OCTAL_7 = 07777777L;
+    private static final long MAX_OCTAL_11 = 077777777777L;
+
+    private final OutputStream out;
+    private long written;
+
+    private TarWriter(OutputStream out) {
+        this.out = out;
+    }
+
+    /** Writes the archive; sockets are skipped and reported to {@code skipped}. */
+    static void write(SpooledTree tree, OutputStream out, Consumer<String> skipped) throws IOException {
+        TarWriter w = new TarWriter(out);
+        IdentityHashMap<SpooledTree.Node, byte[]> firstName = new IdentityHashMap<>();
+        tree.walk((path, node) -> {
+            if (node.type == EntryType.SOCKET) {
+                skipped.accept("/" + CpioWriter.printable(path));
+                return;
+            }
+            byte[] name = path.length == 0 ? new byte[] {'.', '/'}
+                    : node.isDirectory() ? Arrays.copyOf(path, path.length + 1) : path;
+            if (node.isDirectory() && path.length > 0) {
+                name[path.length] = '/';
+            }
+            byte[] first = node.isDirectory() ? null : firstName.putIfAbsent(node, path);
+            if (first != null) {
+                w.entry(name, node, '1', first, 0);
+                return;
+            }
+            switch (node.type) {
+                case FILE -> {
+                    w.entry(name, node, '0', null, node.size);
+                    try (InputStream in = tree.open(node)) {
+                        w.data(in, node.size);
+                    }
+                }
+                case DIRECTORY -> w.entry(name, node, '5', null, 0);
+                case SYMLINK -> w.entry(name, node, '2', node.linkTarget, 0);
+                case CHARACTER_DEVICE -> w.entry(name, node, '3', null, 0);
+                case BLOCK_DEVICE -> w.entry(name, node, '4', null, 0);
+                case FIFO -> w.entry(name, node, '6', null, 0);
+                default -> throw new IllegalStateException(CpioWriter.printable(path) + ": " + node.type);
+            }
+        });
+        w.finish();
+    }
+
+    private void entry(byte[] name, SpooledTree.Node node, char type, byte[] link, long size) throws IOException {
+        List<byte[]> pax = new ArrayList<>();
+        byte[] header = new byte[BLOCK];
+        boolean binary = false;
+        if (!putName(header, name)) {
+            pax.add(record("path", name));
+            put(header, 0, 100, Arrays.copyOf(name, Math.min(name.length, 100)));
+            binary |= !isUtf8(name);
+        }
+        if (link != null) {
+            if (link.length > 100) {
+                pax.add(record("linkpath", link));
+                binary |= !isUtf8(link);
+            } else {
+                put(header, 157, 100, link);
+            }
+        }
+        if (binary) {
+            // Must precede path/linkpath: it says how to read them.
+            pax.add(0, record("hdrcharset", "BINARY".getBytes(StandardCharsets.US_ASCII)));
+        }
+        octal(header, 100, 8, node.mode & 07777);
+        numeric(header, 108, 8, node.uid, MAX_OCTAL_7, "uid", pax);
+        numeric(header, 116, 8, node.gid, MAX_OCTAL_7, "gid", pax);
+        numeric(header, 124, 12, size, MAX_OCTAL_11, "size", pax);
+        if (node.nanos != 0 || node.mtime < 0 || node.mtime > MAX_OCTAL_11) {
+            pax.add(record("mtime", paxTime(node.mtime, node.nanos).getBytes(StandardCharsets.US_ASCII)));
+        }
+        octal(header, 136, 12, Math.max(0, Math.min(MAX_OCTAL_11, node.mtime)));
+        header[156] = (byte) type;
+        put(header, 257, 6, "ustar\0".getBytes(StandardCharsets.US_ASCII));
+        put(header, 263, 2, "00".getBytes(StandardCharsets.US_ASCII));
+        if (type == '3' || type == '4') {
+            octal(header, 329, 8, node.major);
+            octal(header, 337, 8, node.minor);
+        }
+        for (Map.Entry<String, byte[]> x : node.xattrs.entrySet()) {
+            pax.add(record("SCHILY.xattr." + x.getKey(), x.getValue()));
+        }
+        if (!pax.isEmpty()) {
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            for (byte[] r : pax) {
+                body.write(r);
+            }
+            byte[] h = new byte[BLOCK];
+            put(h, 0, 100, "././@PaxHeader".getBytes(StandardCharsets.US_ASCII));
+            octal(h, 100, 8, 0644);
+            octal(h, 108, 8, 0);
+            octal(h, 116, 8, 0);
+            octal(h, 124, 12, body.size());
+            octal(h, 136, 12, 0);
+            h[156] = 'x';
+            put(h, 257, 6, "ustar\0".getBytes(StandardCharsets.US_ASCII));
+            put(h, 263, 2, "00".getBytes(StandardCharsets.US_ASCII));
+            checksum(h);
+            block(h);
+            data(new java.io.ByteArrayInputStream(body.toByteArray()), body.size());
+        }
+        checksum(header);
+        block(header);
+    }
+
+    /** ustar name, or name split into prefix + name; false if it needs a pax path record. */
+    private static boolean putName(byte[] header, byte[] name) {
+        if (name.length <= 100) {
+            put(header, 0, 100, name);
+            return true;
+        }
+        // Split at a '/' so that prefix <= 155 bytes and the rest is 1..100 bytes.
+        for (int i = Math.min(155, name.length - 2); i > 0; i--) {
+            if (name[i] == '/' && name.length - i - 1 <= 100 && name.length - i - 1 > 0) {
+                put(header, 345, 155, Arrays.copyOf(name, i));
+                put(header, 0, 100, Arrays.copyOfRange(name, i + 1, name.length));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** One pax record, "LEN key=value\n", where LEN counts the whole record including itself. */
+    static byte[] record(String key, byte[] value) {
+        byte[] k = key.getBytes(StandardCharsets.UTF_8);
+        int rest = 1 + k.length + 1 + value.length + 1;
+        int len = rest + 1;
+        while (len != rest + Integer.toString(len).length()) {
+            len = rest + Integer.toString(len).length();
+        }
+        ByteBuffer b = ByteBuffer.allocate(len);
+        b.put(Integer.toString(len).getBytes(StandardCharsets.US_ASCII)).put((byte) ' ').put(k).put((byte) '=')
+                .put(value).put((byte) '\n');
+        return b.array();
+    }
+
+    /** pax time: seconds and an optional fraction; negative times count the fraction forward too. */
+    static String paxTime(long seconds, int nanos) {
+        if (nanos == 0) {
+            return Long.toString(seconds);
+        }
+        if (seconds >= 0) {
+            return seconds + "." + String.format("%09d", nanos);
+        }
+        // seconds + nanos/1e9 is negative: write it as -(|seconds| - 1).(1e9 - nanos)
+        long whole = -(seconds + 1);
+        return "-" + whole + "." + String.format("%09d", 1_000_000_000 - nanos);
+    }
+
+    private static void numeric(byte[] header, int off, int len, long value, long max, String key, List<byte[]> pax) {
+        if (value < 0 || value > max) {
+            pax.add(record(key, Long.toString(value).getBytes(StandardCharsets.US_ASCII)));
+            octal(header, off, len, 0);
+        } else {
+            octal(header, off, len, value);
+        }
+    }
+
+    private static void octal(byte[] header, int off, int len, long value) {
+        String s = Long.toOctalString(value);
+        String padded = "0".repeat(len - 1 - s.length()) + s;
+        put(header, off, len - 1, padded.getBytes(StandardCharsets.US_ASCII));
+        header[off + len - 1] = 0;
+    }
+
+    private static void checksum(byte[] header) {
+        Arrays.fill(header, 148, 156, (byte) ' ');
+        long sum = 0;
+        for (byte b : header) {
+            sum += b & 0xff;
+        }
+        String s = String.format("%06o", sum);
+        put(header, 148, 6, s.getBytes(StandardCharsets.US_ASCII));
+        header[154] = 0;
+        header[155] = ' ';
+    }
+
+    private static void put(byte[] header, int off, int len, byte[] value) {
+        System.arraycopy(value, 0, header, off, Math.min(len, value.length));
+    }
+
+    private static boolean isUtf8(byte[] b) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
+        }
+    }
+
+    private void block(byte[] b) throws IOException {
+        out.write(b);
+        written += b.length;
+    }
+
+    private void data(InputStream in, long size) throws IOException {
+        byte[] buf = new byte[1 << 16];
+        long left = size;
+        while (left > 0) {
+            int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+            if (n < 0) {
+                throw new IOException("tar: content ended " + left + " bytes early");
+            }
+            out.write(buf, 0, n);
+            left -= n;
+        }
+        int pad = (int) ((BLOCK - size % BLOCK) % BLOCK);
+        out.write(new byte[pad]);
+        written += size + pad;
+    }
+
+    private void finish() throws IOException {
+        long end = written + 2 * BLOCK;
+        long padded = (end + RECORD - 1) / RECORD * RECORD;
+        out.write(new byte[(int) (padded - written)]);
+        written = padded;
+        out.flush();
+    }
+}
