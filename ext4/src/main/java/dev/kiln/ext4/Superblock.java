@@ -12,11 +12,12 @@ import static dev.kiln.ext4.Geometry.BLOCKS_PER_GROUP;
  * the rest are mke2fs's defaults for an ext4 filesystem with 4 KiB blocks.
  */
 record Superblock(long inodesCount, long blocksCount, long freeBlocks, long freeInodes,
-                  int inodesPerGroup, int reservedGdtBlocks, byte[] uuid, String label,
+                  int inodesPerGroup, int reservedGdtBlocks, boolean resizeInode, byte[] uuid, String label,
                   int[] hashSeed, boolean journal, int[] journalBlocks, long time) {
     static final int SIZE = 1024;
     static final int COMPAT_HAS_JOURNAL = 0x4;
-    static final int COMPAT = 0x8 | 0x10 | 0x20; // ext_attr, resize_inode, dir_index
+    static final int COMPAT = 0x8 | 0x20; // ext_attr, dir_index
+    static final int COMPAT_RESIZE_INODE = 0x10;
     static final int INCOMPAT = 0x2 | 0x40 | 0x80 | 0x200; // filetype, extent, 64bit, flex_bg
     // sparse_super, large_file, huge_file, dir_nlink, extra_isize, metadata_csum
     static final int RO_COMPAT = 0x1 | 0x2 | 0x8 | 0x20 | 0x40 | 0x400;
@@ -45,7 +46,7 @@ record Superblock(long inodesCount, long blocksCount, long freeBlocks, long free
         b.putInt(0x54, Geometry.FIRST_INO);
         b.putShort(0x58, (short) Geometry.INODE_SIZE);
         b.putShort(0x5A, (short) groupNr);
-        b.putInt(0x5C, COMPAT | (journal ? COMPAT_HAS_JOURNAL : 0));
+        b.putInt(0x5C, COMPAT | (journal ? COMPAT_HAS_JOURNAL : 0) | (resizeInode ? COMPAT_RESIZE_INODE : 0));
         b.putInt(0x60, INCOMPAT);
         b.putInt(0x64, RO_COMPAT);
         b.position(0x68);
