@@ -2,7 +2,6 @@ package dev.kiln.cli;
 
 import dev.kiln.KilnException;
 import dev.kiln.ext4.Ext4Options;
-import dev.kiln.guest.GuestConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -32,6 +31,9 @@ public final class BuildCommand implements Callable<Integer> {
     @Mixin
     SourceOptionsMixin sourceOptions;
 
+    @Mixin
+    GuestOptionsMixin guestOptions;
+
     @Override
     public Integer call() throws Exception {
         new BuildPipeline(System.err, sourceOptions.quiet).run(request());
@@ -41,7 +43,7 @@ public final class BuildCommand implements Callable<Integer> {
     BuildRequest request() {
         long timestamp = sourceDateEpoch();
         return new BuildRequest(source, sourceOptions.toSourceOptions(), ext4Options(timestamp),
-                GuestConfig.none(), output, timestamp);
+                guestOptions.toGuestConfig(), output, timestamp);
     }
 
     Ext4Options ext4Options(long timestamp) {

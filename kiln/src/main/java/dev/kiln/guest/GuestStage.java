@@ -8,48 +8,64 @@ import dev.kiln.entry.Entry;
 import dev.kiln.entry.EntryStream;
 import dev.kiln.source.ImageConfig;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.io.InputStream;
+import java.util.Iterator;
 
 /**
- * Adds what makes the tree bootable. Its entries come after the image's, so they replace
- * image files of the same path in the writer.
+ * Adds what makes the tree bootable. It passes every image entry through unchanged while
+ * observing the tree (init system, directory symlinks), then appends its own entries; they
+ * come after the image's, so they replace image files of the same path in the writer.
  */
 public final class GuestStage {
-    /** Where the image's runtime configuration is kept inside the image (documented in the README). */
+    /** The effective runtime configuration inside the image (documented in the README). */
     public static final String IMAGE_CONFIG_PATH = "etc/kiln/image.json";
+    /** What kiln-init reads: NUL-terminated key=value records (documented in the README). */
+    public static final String INIT_CONFIG_PATH = "etc/kiln/init.conf";
 
     private GuestStage() {
     }
 
     /** @param timestamp mtime of everything Kiln adds (SOURCE_DATE_EPOCH, for reproducibility) */
     public static EntryStream apply(EntryStream image, ImageConfig config, GuestConfig guest, long timestamp) {
-        Deque<Entry> additions = new ArrayDeque<>();
-        additions.add(Entry.directory(bytes("etc/kiln"), 0755, 0, 0, timestamp));
-        byte[] json = imageJson(config);
-        additions.add(Entry.file(bytes(IMAGE_CONFIG_PATH), 0644, 0, 0, timestamp, json.length,
-                new ByteArrayInputStream(json)));
+        Additions.validate(guest);
+        TreeView tree = new TreeView();
         return new EntryStream() {
-            private boolean imageDone;
+            private Iterator<Addition> additions;
+            private InputStream open;
 
             @Override
             public Entry next() throws IOException {
-                if (!imageDone) {
+                closeOpen();
+                if (additions == null) {
                     Entry e = image.next();
                     if (e != null) {
-                        return e;
+                        return tree.observe(e);
                     }
-                    imageDone = true;
+                    additions = new Additions(tree, config, guest, timestamp).plan().iterator();
                 }
-                return additions.poll();
+                if (!additions.hasNext()) {
+                    return null;
+                }
+                Entry e = additions.next().open();
+                open = e.content();
+                return e;
+            }
+
+            private void closeOpen() throws IOException {
+                if (open != null) {
+                    open.close();
+                    open = null;
+                }
             }
 
             @Override
             public void close() throws IOException {
-                image.close();
+                try {
+                    closeOpen();
+                } finally {
+                    image.close();
+                }
             }
         };
     }
@@ -64,7 +80,8 @@ public final class GuestStage {
         }
     }
 
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
+    /** An entry to add; host files are opened only when the entry is emitted. */
+    interface Addition {
+        Entry open() throws IOException;
     }
 }

@@ -1,0 +1,266 @@
+package dev.kiln.guest;
+
+import dev.kiln.KilnException;
+import dev.kiln.entry.Entry;
+import dev.kiln.guest.GuestConfig.FileSpec;
+import dev.kiln.guest.GuestConfig.InitMode;
+import dev.kiln.source.ImageConfig;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** Plans the entries GuestStage appends, once the whole image has been seen. */
+final class Additions {
+    static final String KILN_INIT_RESOURCE = "/dev/kiln/guest/kiln-init-x86_64";
+    /** Where kiln-init lives when the image keeps its own init and uses it only as a helper. */
+    static final String HELPER_PATH = "usr/lib/kiln/kiln-init";
+    static final String SCRIPT_PATH = "etc/kiln/script";
+
+    private static final Pattern ENV = Pattern.compile("[^=\\x00]+=[^\\x00]*");
+    private static final Pattern IP = Pattern.compile("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*(%\\w+)?");
+    private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*");
+
+    private final TreeView tree;
+    private final ImageConfig image;
+    private final GuestConfig guest;
+    private final long mtime;
+    private final List<GuestStage.Addition> out = new ArrayList<>();
+
+    Additions(TreeView tree, ImageConfig image, GuestConfig guest, long mtime) {
+        this.tree = tree;
+        this.image = image;
+        this.guest = guest;
+        this.mtime = mtime;
+    }
+
+    /** Fails early, before any layer is read, on options that can never work. */
+    static void validate(GuestConfig guest) {
+        checkHostFile("--agent", guest.agent());
+        checkHostFile("--script", guest.script());
+        for (FileSpec f : guest.files()) {
+            checkHostFile("--file", f.source());
+            checkAbsolute("--file " + f.source(), f.dest());
+        }
+        if (guest.agent() != null) {
+            checkAbsolute("--agent " + guest.agent(), guest.agentDest());
+        }
+        for (String kv : concat(guest.env(), guest.agentEnv())) {
+            if (!ENV.matcher(kv).matches()) {
+                throw new KilnException("--env " + kv + ": expected NAME=VALUE");
+            }
+        }
+        for (String ip : guest.dns()) {
+            if (!IP.matcher(ip).matches()) {
+                throw new KilnException("--dns " + ip + ": not an IP address");
+            }
+        }
+        if (guest.hostname() != null && (guest.hostname().length() > 64 || !HOSTNAME.matcher(guest.hostname()).matches())) {
+            throw new KilnException("--hostname " + guest.hostname() + ": not a valid host name");
+        }
+        for (String s : concat(concat(guest.agentArgs(), guest.entrypoint()), guest.cmd())) {
+            if (s.indexOf('\0') >= 0) {
+                throw new KilnException("argument " + s.replace('\0', '?') + ": contains a NUL byte");
+            }
+        }
+    }
+
+    List<GuestStage.Addition> plan() {
+        ImageConfig effective = effectiveConfig();
+        List<String> argv = concat(effective.entrypoint(), effective.cmd());
+        InitSystem system = InitSystem.detect(tree);
+        InitMode mode = guest.init();
+        boolean keepImageInit = mode == InitMode.AUTO && system != InitSystem.NONE
+                && (argv.isEmpty() || InitSystem.startsInit(argv));
+        if (mode == InitMode.AUTO && !keepImageInit) {
+            mode = InitMode.KILN;
+        }
+
+        dir("etc/kiln", 0755);
+        bytes(GuestStage.IMAGE_CONFIG_PATH, 0644, GuestStage.imageJson(effective));
+        bytes(GuestStage.INIT_CONFIG_PATH, 0644, initConf(effective, argv));
+        if (guest.script() != null) {
+            hostFile(SCRIPT_PATH, guest.script(), 0755, 0, 0);
+        }
+        if (guest.agent() != null) {
+            hostFile(strip(guest.agentDest()), guest.agent(), 0755, 0, 0);
+        }
+        for (FileSpec f : guest.files()) {
+            hostFile(strip(f.dest()), f.source(), f.mode() == null ? defaultMode(f.source()) : f.mode(),
+                    f.uid() == null ? 0 : f.uid(), f.gid() == null ? 0 : f.gid());
+        }
+        if (guest.hostname() != null) {
+            bytes("etc/hostname", 0644, (guest.hostname() + "\n").getBytes(StandardCharsets.UTF_8));
+            bytes("etc/hosts", 0644, hosts(guest.hostname()).getBytes(StandardCharsets.UTF_8));
+        }
+        if (!guest.dns().isEmpty()) {
+            StringBuilder resolv = new StringBuilder();
+            guest.dns().forEach(ip -> resolv.append("nameserver ").append(ip).append('\n'));
+            bytes("etc/resolv.conf", 0644, resolv.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        if (mode == InitMode.KILN) {
+            // mount points kiln-init needs before it can create anything (the root may be read-only)
+            for (String mountpoint : List.of("proc", "sys", "dev", "run")) {
+                dir(mountpoint, 0755);
+            }
+            dir("tmp", 01777);
+            resource("sbin/init", KILN_INIT_RESOURCE);
+        } else if (keepImageInit && (guest.agent() != null || guest.script() != null)) {
+            new ServiceFiles(this, system, guest).add();
+        }
+        return out;
+    }
+
+    ImageConfig effectiveConfig() {
+        List<String> entrypoint = guest.entrypoint() != null ? guest.entrypoint() : image.entrypoint();
+        // a new entrypoint drops the image's Cmd, as `docker run --entrypoint` does
+        List<String> cmd = guest.cmd() != null ? guest.cmd() : guest.entrypoint() != null ? List.of() : image.cmd();
+        List<String> env = new ArrayList<>(image.env());
+        for (String kv : guest.env()) {
+            String key = kv.substring(0, kv.indexOf('=') + 1);
+            env.removeIf(e -> e.startsWith(key) || e.equals(key.substring(0, key.length() - 1)));
+            env.add(kv);
+        }
+        return new ImageConfig(entrypoint, cmd, env,
+                guest.workdir() != null ? guest.workdir() : image.workingDir(),
+                guest.user() != null ? guest.user() : image.user(),
+                image.exposedPorts(), image.labels());
+    }
+
+    private byte[] initConf(ImageConfig effective, List<String> argv) {
+        InitConf conf = new InitConf();
+        argv.forEach(a -> conf.put("arg", a));
+        effective.env().forEach(e -> conf.put("env", e));
+        if (!effective.workingDir().isEmpty()) {
+            conf.put("workdir", effective.workingDir());
+        }
+        if (!effective.user().isEmpty()) {
+            conf.put("user", effective.user());
+        }
+        if (guest.hostname() != null) {
+            conf.put("hostname", guest.hostname());
+        }
+        if (guest.agent() != null) {
+            conf.put("agent", guest.agentDest());
+            guest.agentArgs().forEach(a -> conf.put("agent_arg", a));
+            guest.agentEnv().forEach(e -> conf.put("agent_env", e));
+        }
+        if (guest.script() != null) {
+            conf.put("script", "/" + SCRIPT_PATH);
+        }
+        return conf.bytes();
+    }
+
+    static String hosts(String hostname) {
+        String shortName = hostname.contains(".") ? " " + hostname.substring(0, hostname.indexOf('.')) : "";
+        return "127.0.0.1\tlocalhost\n"
+                + "127.0.1.1\t" + hostname + shortName + "\n"
+                + "::1\tlocalhost ip6-localhost ip6-loopback\n"
+                + "ff02::1\tip6-allnodes\n"
+                + "ff02::2\tip6-allrouters\n";
+    }
+
+    // ---- entry helpers, also used by ServiceFiles ----
+
+    /** Creates the directory and its missing parents; an existing directory is left as it is. */
+    void dir(String path, int mode) {
+        String resolved = tree.resolveFully(path);
+        if (resolved.isEmpty() || tree.isDirectory(resolved)) {
+            return;
+        }
+        if (tree.exists(resolved)) {
+            throw new KilnException("/" + resolved + ": exists in the image and is not a directory");
+        }
+        int slash = resolved.lastIndexOf('/');
+        if (slash > 0) {
+            dir(resolved.substring(0, slash), 0755);
+        }
+        tree.added(resolved, true);
+        byte[] p = resolved.getBytes(StandardCharsets.UTF_8);
+        out.add(() -> Entry.directory(p, mode, 0, 0, mtime));
+    }
+
+    private String place(String path) {
+        String resolved = tree.resolveParent(path);
+        int slash = resolved.lastIndexOf('/');
+        if (slash > 0) {
+            dir(resolved.substring(0, slash), 0755);
+        }
+        if (tree.isDirectory(resolved)) {
+            throw new KilnException("/" + resolved + ": is a directory in the image");
+        }
+        tree.added(resolved, false);
+        return resolved;
+    }
+
+    void bytes(String path, int mode, byte[] content) {
+        byte[] p = place(path).getBytes(StandardCharsets.UTF_8);
+        out.add(() -> Entry.file(p, mode, 0, 0, mtime, content.length, new ByteArrayInputStream(content)));
+    }
+
+    void symlink(String path, String target) {
+        byte[] p = place(path).getBytes(StandardCharsets.UTF_8);
+        byte[] t = target.getBytes(StandardCharsets.UTF_8);
+        out.add(() -> Entry.symlink(p, t, 0, 0, mtime));
+    }
+
+    void resource(String path, String resource) {
+        byte[] content;
+        try (InputStream in = Additions.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new KilnException(resource + ": missing from the Kiln jar (was it built without a C compiler?)");
+            }
+            content = in.readAllBytes();
+        } catch (IOException e) {
+            throw new KilnException(resource + ": cannot read from the Kiln jar", e);
+        }
+        bytes(path, 0755, content);
+    }
+
+    private void hostFile(String path, Path source, int mode, long uid, long gid) {
+        byte[] p = place(path).getBytes(StandardCharsets.UTF_8);
+        out.add(() -> {
+            long size = Files.size(source);
+            return Entry.file(p, mode, uid, gid, mtime, size, Files.newInputStream(source));
+        });
+    }
+
+    TreeView tree() {
+        return tree;
+    }
+
+    private static int defaultMode(Path source) {
+        return Files.isExecutable(source) ? 0755 : 0644;
+    }
+
+    private static void checkHostFile(String option, Path file) {
+        if (file != null && !Files.isRegularFile(file)) {
+            throw new KilnException(file + ": " + option + " needs a regular file, and there is none");
+        }
+    }
+
+    private static void checkAbsolute(String option, String dest) {
+        if (dest == null || !dest.startsWith("/") || dest.equals("/") || dest.endsWith("/")
+                || List.of(dest.split("/")).contains("..")) {
+            throw new KilnException(option + ": destination " + dest + " must be an absolute file path without ..");
+        }
+    }
+
+    private static String strip(String absolute) {
+        return absolute.replaceAll("^/+", "");
+    }
+
+    static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a == null ? List.of() : a);
+        if (b != null) {
+            all.addAll(b);
+        }
+        return all;
+    }
+}

@@ -1,0 +1,168 @@
+package dev.kiln.run;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Boots a VM under QEMU, copies its serial console to an output stream as it arrives, and reads
+ * the outcome from the console: kiln-init's "exit status N" line, or a kernel panic.
+ */
+public final class VmRunner {
+    private static final Pattern STATUS = Pattern.compile("kiln-init: exit status (\\d+)");
+    private static final String PANIC = "Kernel panic - not syncing";
+    /** After the status line or a panic, how long QEMU gets to exit by itself. */
+    private static final Duration LINGER = Duration.ofSeconds(10);
+
+    private final OutputStream console;
+    private final PrintStream log;
+    private final Consumer<String> onLine;
+
+    /**
+     * @param console receives the raw console bytes
+     * @param log     receives Kiln's own notes (accelerator choice, failures)
+     * @param onLine  sees every console line (without line ending); may be a no-op
+     */
+    public VmRunner(OutputStream console, PrintStream log, Consumer<String> onLine) {
+        this.console = console;
+        this.log = log;
+        this.onLine = onLine;
+    }
+
+    public VmResult run(VmSpec spec) throws IOException, InterruptedException {
+        Path qemu = Qemu.find(System.getenv("PATH"));
+        boolean kvm = switch (spec.accel()) {
+            case KVM -> true;
+            case TCG -> false;
+            case AUTO -> {
+                var reason = Qemu.kvmUnusableReason(qemu, spec.kernel());
+                reason.ifPresent(r -> log.println("kiln: using TCG (slow emulation), KVM is not usable: " + r));
+                yield reason.isEmpty();
+            }
+        };
+        List<String> cmd = Qemu.command(qemu, spec, kvm);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        // an interactive user may type into the guest; otherwise QEMU must not read our stdin
+        pb.redirectInput(System.console() != null ? ProcessBuilder.Redirect.INHERIT
+                : ProcessBuilder.Redirect.from(new File("/dev/null")));
+        long start = System.nanoTime();
+        Process process = pb.start();
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        Thread errReader = copier(process.getErrorStream(), stderr);
+        Scanner scanner = new Scanner();
+        Thread outReader = new Thread(() -> scanner.pump(process.getInputStream()), "qemu-console");
+        outReader.setDaemon(true);
+        outReader.start();
+
+        long deadline = spec.timeout().isZero() ? Long.MAX_VALUE : start + spec.timeout().toNanos();
+        boolean timedOut = false;
+        long lingerUntil = Long.MAX_VALUE;
+        while (!process.waitFor(50, TimeUnit.MILLISECONDS)) {
+            long now = System.nanoTime();
+            if (lingerUntil == Long.MAX_VALUE && (scanner.status >= 0 || scanner.panic)) {
+                lingerUntil = now + LINGER.toNanos();
+            }
+            if (now > deadline) {
+                timedOut = scanner.status < 0 && !scanner.panic;
+                break;
+            }
+            if (now > lingerUntil) {
+                break;
+            }
+        }
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(3, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor();
+            }
+        }
+        outReader.join(2000);
+        errReader.join(2000);
+        console.flush();
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+        String err = stderr.toString(StandardCharsets.UTF_8).trim();
+        if (scanner.status >= 0) {
+            return new VmResult(VmResult.Outcome.EXITED, scanner.status, elapsed, "");
+        }
+        if (scanner.panic) {
+            return new VmResult(VmResult.Outcome.PANIC, -1, elapsed, scanner.panicLine);
+        }
+        if (timedOut) {
+            return new VmResult(VmResult.Outcome.TIMEOUT, -1, elapsed, "no exit status within " + spec.timeout().toSeconds() + " s");
+        }
+        if (process.exitValue() != 0) {
+            return new VmResult(VmResult.Outcome.QEMU_FAILED, -1, elapsed,
+                    "qemu exited with status " + process.exitValue() + (err.isEmpty() ? "" : ": " + err));
+        }
+        return new VmResult(VmResult.Outcome.STOPPED, -1, elapsed, "");
+    }
+
+    private static Thread copier(InputStream in, OutputStream out) {
+        Thread t = new Thread(() -> {
+            try {
+                in.transferTo(out);
+            } catch (IOException ignored) {
+                // the process is gone; what was read is kept
+            }
+        }, "qemu-stderr");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** Copies console bytes through at once (prompts have no newline) and scans complete lines. */
+    private final class Scanner {
+        volatile int status = -1;
+        volatile boolean panic;
+        volatile String panicLine = "";
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+
+        void pump(InputStream in) {
+            byte[] buf = new byte[8192];
+            try {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    console.write(buf, 0, n);
+                    console.flush();
+                    for (int i = 0; i < n; i++) {
+                        if (buf[i] == '\n') {
+                            lineDone();
+                        } else if (buf[i] != '\r') {
+                            line.write(buf[i]);
+                        }
+                    }
+                }
+                if (line.size() > 0) {
+                    lineDone();
+                }
+            } catch (IOException ignored) {
+                // QEMU ended
+            }
+        }
+
+        private void lineDone() {
+            String text = line.toString(StandardCharsets.UTF_8);
+            line.reset();
+            Matcher m = STATUS.matcher(text);
+            if (m.find() && status < 0) {
+                status = Integer.parseInt(m.group(1));
+            }
+            if (text.contains(PANIC) && !panic && status < 0) {
+                panic = true;
+                panicLine = text.substring(text.indexOf(PANIC)).trim();
+            }
+            onLine.accept(text);
+        }
+    }
+}
