@@ -1,0 +1,182 @@
+package dev.kiln.guest;
+
+import dev.kiln.KilnException;
+import dev.kiln.entry.EntryType;
+import dev.kiln.guest.GuestConfig.FileSpec;
+import dev.kiln.guest.GuestConfig.InitMode;
+import dev.kiln.source.ImageConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static dev.kiln.guest.Entries.dir;
+import static dev.kiln.guest.Entries.file;
+import static dev.kiln.guest.Entries.link;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class GuestStageTest {
+    private static final ImageConfig APP = new ImageConfig(List.of("/app"), List.of("--serve"),
+            List.of("PATH=/bin", "A=1"), "/srv", "app", List.of("80/tcp"), Map.of("k", "v"));
+
+    private static GuestConfig guest() {
+        return GuestConfig.defaults();
+    }
+
+    private static Map<String, Entries.Out> run(ImageConfig config, GuestConfig guest, dev.kiln.entry.Entry... image)
+            throws Exception {
+        return Entries.drain(GuestStage.apply(Entries.of(image), config, guest, 1700000000L));
+    }
+
+    /** The init.conf records as "key=value" strings. */
+    private static List<String> initConf(Map<String, Entries.Out> out) {
+        return List.of(out.get("etc/kiln/init.conf").text().split("\0"));
+    }
+
+    @Test
+    void passesImageEntriesThroughAndInstallsKilnInitIntoMergedUsr() throws Exception {
+        var out = run(APP, guest(), dir("usr"), dir("usr/sbin"), link("sbin", "usr/sbin"), dir("etc"),
+                file("etc/passwd", "root:x:0:0::/root:/bin/sh\n"));
+        assertThat(out.get("etc/passwd").text()).startsWith("root:");
+        // the writer does not follow symlinks, so /sbin/init is written where sbin points
+        assertThat(out).containsKey("usr/sbin/init").doesNotContainKey("sbin/init");
+        assertThat(out.get("usr/sbin/init").entry().mode()).isEqualTo(0755);
+        assertThat(out.get("usr/sbin/init").content()).startsWith(0x7f, 'E', 'L', 'F');
+        assertThat(out.get("sbin").entry().type()).isEqualTo(EntryType.SYMLINK);
+        assertThat(out.get("tmp").entry().mode()).isEqualTo(01777);
+        assertThat(out.keySet()).contains("proc", "sys", "dev", "run", "etc/kiln");
+        // image entries come first, Kiln's after them
+        assertThat(List.copyOf(out.keySet()).indexOf("etc/passwd"))
+                .isLessThan(List.copyOf(out.keySet()).indexOf("etc/kiln/init.conf"));
+        out.values().stream().filter(o -> !o.entry().pathString().startsWith("usr") && !o.entry().pathString().equals("sbin")
+                        && !o.entry().pathString().equals("etc") && !o.entry().pathString().equals("etc/passwd"))
+                .forEach(o -> assertThat(o.entry().mtimeSeconds()).as(o.entry().pathString()).isEqualTo(1700000000L));
+    }
+
+    @Test
+    void writesEffectiveConfigWithOverrides() throws Exception {
+        GuestConfig g = new GuestConfig(InitMode.KILN, null, null, null, null, null, null, null,
+                List.of("A=2", "B=x=y"), null, List.of("--debug", "two words"), "1000:1000", "/work", null);
+        var out = run(APP, g);
+        assertThat(initConf(out)).containsExactly("arg=/app", "arg=--debug", "arg=two words",
+                "env=PATH=/bin", "env=A=2", "env=B=x=y", "workdir=/work", "user=1000:1000");
+        assertThat(out.get("etc/kiln/image.json").text())
+                .contains("\"cmd\" : [ \"--debug\", \"two words\" ]", "\"workingDir\" : \"/work\"",
+                        "\"user\" : \"1000:1000\"", "\"exposedPorts\" : [ \"80/tcp\" ]");
+    }
+
+    @Test
+    void newEntrypointDropsTheImageCmd() throws Exception {
+        GuestConfig g = new GuestConfig(InitMode.KILN, null, null, null, null, null, null, null, null,
+                List.of("/bin/sh", "-c"), null, null, null, null);
+        assertThat(initConf(run(APP, g))).startsWith("arg=/bin/sh", "arg=-c", "env=PATH=/bin");
+    }
+
+    @Test
+    void systemFilesAgentScriptAndFiles(@TempDir Path tmp) throws Exception {
+        Path agent = Files.writeString(tmp.resolve("agent"), "#!/bin/sh\n");
+        Path script = Files.writeString(tmp.resolve("script"), "#!/bin/sh\n");
+        Path extra = Files.writeString(tmp.resolve("extra"), "data");
+        GuestConfig g = new GuestConfig(InitMode.AUTO, agent, null, List.of("-v"), List.of("TOKEN=t"), script,
+                "vm1.example", List.of("10.0.2.3", "2001:db8::1"), null, null, null, null, null,
+                List.of(new FileSpec(extra, "/opt/x/extra", 0600, 5L, 6L)));
+        var out = run(APP, g, dir("etc"), link("etc/resolv.conf", "../run/systemd/resolve/stub-resolv.conf"));
+        assertThat(out.get("usr/local/bin/kiln-agent").entry().mode()).isEqualTo(0755);
+        assertThat(out.get("etc/kiln/script").entry().mode()).isEqualTo(0755);
+        assertThat(out.get("opt/x/extra").text()).isEqualTo("data");
+        assertThat(out.get("opt/x/extra").entry()).extracting(e -> e.mode(), e -> e.uid(), e -> e.gid())
+                .containsExactly(0600, 5L, 6L);
+        assertThat(out).containsKeys("opt", "opt/x", "usr/local/bin");
+        assertThat(out.get("etc/hostname").text()).isEqualTo("vm1.example\n");
+        assertThat(out.get("etc/hosts").text()).contains("127.0.0.1\tlocalhost\n", "127.0.1.1\tvm1.example vm1\n",
+                "::1\tlocalhost");
+        // the image's symlink is replaced by a file
+        assertThat(out.get("etc/resolv.conf").entry().type()).isEqualTo(EntryType.FILE);
+        assertThat(out.get("etc/resolv.conf").text()).isEqualTo("nameserver 10.0.2.3\nnameserver 2001:db8::1\n");
+        assertThat(initConf(out)).contains("hostname=vm1.example", "agent=/usr/local/bin/kiln-agent",
+                "agent_arg=-v", "agent_env=TOKEN=t", "script=/etc/kiln/script");
+    }
+
+    @Test
+    void autoKeepsSystemdAndRegistersUnits(@TempDir Path tmp) throws Exception {
+        Path agent = Files.writeString(tmp.resolve("agent"), "#!/bin/sh\n");
+        GuestConfig g = new GuestConfig(InitMode.AUTO, agent, "/opt/agent", null, null, null, null, null, null,
+                null, null, null, null, null);
+        var out = run(ImageConfig.empty(), g, dir("usr"), dir("usr/lib"), dir("usr/lib/systemd"),
+                file("usr/lib/systemd/systemd", "ELF"), link("lib", "usr/lib"), dir("usr/sbin"),
+                link("sbin", "usr/sbin"), link("usr/sbin/init", "../lib/systemd/systemd"), dir("etc"));
+        assertThat(out).doesNotContainKey("usr/sbin/init.kiln");
+        assertThat(out.get("usr/sbin/init").entry().type()).isEqualTo(EntryType.SYMLINK);
+        assertThat(out.get("etc/systemd/system/kiln-agent.service").text())
+                .contains("ExecStart=/usr/lib/kiln/kiln-init agent", "Restart=always", "WantedBy=multi-user.target");
+        assertThat(new String(out.get("etc/systemd/system/multi-user.target.wants/kiln-agent.service").entry().linkTarget()))
+                .isEqualTo("/etc/systemd/system/kiln-agent.service");
+        assertThat(out.get("usr/lib/kiln/kiln-init").content()).startsWith(0x7f, 'E', 'L', 'F');
+        assertThat(out).doesNotContainKeys("tmp", "proc");
+    }
+
+    @Test
+    void autoInstallsKilnInitWhenTheImageWantsItsOwnProgram() throws Exception {
+        var out = run(APP, guest(), dir("usr"), dir("usr/lib"), dir("usr/lib/systemd"),
+                file("usr/lib/systemd/systemd", "ELF"), dir("sbin"), link("sbin/init", "/usr/lib/systemd/systemd"));
+        assertThat(out.get("sbin/init").entry().type()).isEqualTo(EntryType.FILE);
+    }
+
+    @Test
+    void busyboxInittabIsExtended(@TempDir Path tmp) throws Exception {
+        Path script = Files.writeString(tmp.resolve("s"), "#!/bin/sh\n");
+        GuestConfig g = new GuestConfig(InitMode.AUTO, null, null, null, null, script, null, null, null,
+                null, null, null, null, null);
+        var out = run(new ImageConfig(null, List.of("/sbin/init"), null, null, null, null, null), g,
+                dir("bin"), file("bin/busybox", "ELF"), dir("sbin"), link("sbin/init", "/bin/busybox"),
+                dir("etc"), file("etc/inittab", "::sysinit:/etc/init.d/rcS"));
+        assertThat(out.get("etc/inittab").text())
+                .isEqualTo("::sysinit:/etc/init.d/rcS\n# added by kiln\n::sysinit:/usr/lib/kiln/kiln-init script\n");
+    }
+
+    @Test
+    void openrcGetsServicesInTheDefaultRunlevel(@TempDir Path tmp) throws Exception {
+        Path agent = Files.writeString(tmp.resolve("agent"), "#!/bin/sh\n");
+        GuestConfig g = new GuestConfig(InitMode.AUTO, agent, null, null, null, null, null, null, null,
+                null, null, null, null, null);
+        var out = run(ImageConfig.empty(), g, dir("sbin"), file("sbin/openrc", "ELF"), link("sbin/init", "/bin/busybox"),
+                dir("bin"), file("bin/busybox", "ELF"));
+        assertThat(out.get("etc/init.d/kiln-agent").text()).startsWith("#!/sbin/openrc-run").contains("supervise-daemon");
+        assertThat(out.get("etc/runlevels/default/kiln-agent").entry().type()).isEqualTo(EntryType.SYMLINK);
+    }
+
+    @Test
+    void noneAddsNoInit() throws Exception {
+        var out = run(APP, GuestConfig.none(), dir("sbin"));
+        assertThat(out).containsKeys("etc/kiln/image.json", "etc/kiln/init.conf").doesNotContainKey("sbin/init");
+    }
+
+    @Test
+    void rejectsBadOptionsBeforeReadingTheImage(@TempDir Path tmp) {
+        assertThatThrownBy(() -> GuestStage.apply(Entries.of(), APP, new GuestConfig(null, tmp.resolve("missing"),
+                null, null, null, null, null, null, null, null, null, null, null, null), 0))
+                .isInstanceOf(KilnException.class).hasMessageStartingWith(tmp.resolve("missing") + ": --agent");
+        assertThatThrownBy(() -> GuestStage.apply(Entries.of(), APP, new GuestConfig(null, null, null, null, null,
+                null, null, List.of("example.com"), null, null, null, null, null, null), 0))
+                .hasMessageStartingWith("--dns example.com");
+        assertThatThrownBy(() -> GuestStage.apply(Entries.of(), APP, new GuestConfig(null, null, null, null, null,
+                null, "bad_name!", null, null, null, null, null, null, null), 0))
+                .hasMessageStartingWith("--hostname bad_name!");
+        assertThatThrownBy(() -> GuestStage.apply(Entries.of(), APP, new GuestConfig(null, null, null, null, null,
+                null, null, null, List.of("NOVALUE"), null, null, null, null, null), 0))
+                .hasMessageStartingWith("--env NOVALUE");
+    }
+
+    @Test
+    void fileOverAnImageDirectoryFails(@TempDir Path tmp) throws Exception {
+        Path f = Files.writeString(tmp.resolve("f"), "x");
+        GuestConfig g = new GuestConfig(InitMode.NONE, null, null, null, null, null, null, null, null, null, null,
+                null, null, List.of(new FileSpec(f, "/etc", null, null, null)));
+        assertThatThrownBy(() -> run(APP, g, dir("etc"))).isInstanceOf(KilnException.class)
+                .hasMessage("/etc: is a directory in the image");
+    }
+}
