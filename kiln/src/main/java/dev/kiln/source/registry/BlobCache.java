@@ -1,0 +1,199 @@
+package dev.kiln.source.registry;
+
+import dev.kiln.KilnException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A content-addressed blob store shared by every kiln process of a user:
+ * {@code ROOT/blobs/sha256/HEX}. A blob appears there only complete and verified (written
+ * under {@code ROOT/tmp/}, hashed, then renamed), so readers never lock. Writers of the same
+ * blob serialise on {@code ROOT/tmp/HEX.lock} (an OS file lock between processes, a
+ * {@link ReentrantLock} between threads, because the JVM refuses overlapping locks on one file).
+ * A download interrupted by a crash leaves {@code tmp/HEX.partial}, which the next writer resumes.
+ * Blob mtimes are touched on use; {@code kiln cache prune --older-than} relies on that.
+ */
+public final class BlobCache {
+    private static final Map<Path, ReentrantLock> LOCAL_LOCKS = new ConcurrentHashMap<>();
+
+    private final Path root;
+
+    public BlobCache(Path root) {
+        this.root = root.toAbsolutePath();
+    }
+
+    /** --cache-dir, else $XDG_CACHE_HOME/kiln, else ~/.cache/kiln. */
+    public static BlobCache at(Path cacheDir) {
+        if (cacheDir != null) {
+            return new BlobCache(cacheDir);
+        }
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return new BlobCache(base.resolve("kiln"));
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    Path blobPath(String digest) {
+        return root.resolve("blobs").resolve("sha256").resolve(Digests.hex(digest));
+    }
+
+    /** The cached blob, if present (and marks it used). */
+    Optional<Path> get(String digest) {
+        Path p = blobPath(digest);
+        if (!Files.isRegularFile(p)) {
+            return Optional.empty();
+        }
+        try {
+            Files.setLastModifiedTime(p, FileTime.from(Instant.now()));
+        } catch (IOException e) {
+            // a read-only cache still serves blobs
+        }
+        return Optional.of(p);
+    }
+
+    /** Writes a small blob (manifest, config) after checking its digest. */
+    Path put(String digest, byte[] bytes) throws IOException {
+        String actual = Digests.sha256(bytes);
+        if (!actual.equals(digest)) {
+            throw new KilnException(digest + ": digest mismatch (content hashes to " + actual + ")");
+        }
+        return fetch(digest, bytes.length, partial -> {
+            Files.write(partial, bytes);
+            return actual;
+        });
+    }
+
+    /** Fills a partial file and returns the digest of its whole content. */
+    interface Downloader {
+        String download(Path partial) throws IOException;
+    }
+
+    /**
+     * Returns the cached blob, downloading it first if absent. At most one process or thread
+     * downloads a given blob; the others wait and then find it. Nothing is cached unless the
+     * content matches {@code digest} (and {@code size}, when known).
+     */
+    Path fetch(String digest, long size, Downloader downloader) throws IOException {
+        Optional<Path> hit = get(digest);
+        if (hit.isPresent()) {
+            return hit.get();
+        }
+        String hex = Digests.hex(digest);
+        Path tmp = root.resolve("tmp");
+        Files.createDirectories(tmp);
+        Files.createDirectories(blobPath(digest).getParent());
+        Path lockFile = tmp.resolve(hex + ".lock");
+        ReentrantLock local = LOCAL_LOCKS.computeIfAbsent(lockFile, k -> new ReentrantLock());
+        local.lock();
+        try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = ch.lock()) {
+            hit = get(digest);
+            if (hit.isPresent()) {
+                return hit.get();
+            }
+            Path partial = tmp.resolve(hex + ".partial");
+            String actual = downloader.download(partial);
+            long got = Files.size(partial);
+            if (!actual.equals(digest) || (size >= 0 && got != size)) {
+                Files.deleteIfExists(partial);
+                throw new KilnException(digest + ": digest mismatch: downloaded " + got + " bytes hashing to " + actual
+                        + (size >= 0 ? " (expected " + size + " bytes)" : "") + "; nothing was cached");
+            }
+            Path dest = blobPath(digest);
+            try {
+                Files.move(partial, dest, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(partial, dest, StandardCopyOption.REPLACE_EXISTING);
+            }
+            return dest;
+        } finally {
+            local.unlock();
+        }
+    }
+
+    /** One cached blob, for {@code kiln cache ls}. */
+    public record Blob(String digest, long size, Instant lastUsed) {
+    }
+
+    public List<Blob> list() throws IOException {
+        Path dir = root.resolve("blobs").resolve("sha256");
+        List<Blob> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                try {
+                    out.add(new Blob("sha256:" + p.getFileName(), Files.size(p), Files.getLastModifiedTime(p).toInstant()));
+                } catch (NoSuchFileException e) {
+                    // pruned meanwhile
+                }
+            }
+        }
+        out.sort(Comparator.comparing(Blob::lastUsed).reversed().thenComparing(Blob::digest));
+        return out;
+    }
+
+    /**
+     * Removes blobs last used before {@code cutoff} (all of them when null) and leftovers in
+     * tmp/ whose download is not in progress. Returns what was removed.
+     */
+    public List<Blob> prune(Instant cutoff) throws IOException {
+        List<Blob> removed = new ArrayList<>();
+        for (Blob b : list()) {
+            if (cutoff != null && !b.lastUsed().isBefore(cutoff)) {
+                continue;
+            }
+            if (Files.deleteIfExists(blobPath(b.digest()))) {
+                removed.add(b);
+            }
+        }
+        Path tmp = root.resolve("tmp");
+        if (Files.isDirectory(tmp)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmp, "*.lock")) {
+                for (Path lockFile : ds) {
+                    removeIfIdle(lockFile);
+                }
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+        }
+        return removed;
+    }
+
+    private static void removeIfIdle(Path lockFile) throws IOException {
+        try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.WRITE);
+             FileLock lock = ch.tryLock()) {
+            if (lock == null) {
+                return; // another process is downloading this blob
+            }
+            String name = lockFile.getFileName().toString();
+            Files.deleteIfExists(lockFile.resolveSibling(name.substring(0, name.length() - ".lock".length()) + ".partial"));
+            Files.deleteIfExists(lockFile);
+        } catch (NoSuchFileException | java.nio.channels.OverlappingFileLockException e) {
+            // gone already, or this process is downloading it
+        }
+    }
+}
