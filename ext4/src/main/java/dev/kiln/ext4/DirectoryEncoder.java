@@ -70,6 +70,16 @@ final class DirectoryEncoder {
      */
     static List<byte[]> encode(int selfInode, int parentInode, int generation, List<DirEntry> children,
                                int blockSize, int csumSeed, int[] hashSeed) {
+        return encode(selfInode, parentInode, generation, children, blockSize, csumSeed, hashSeed, false);
+    }
+
+    /**
+     * As above; {@code signedHash} must match the superblock: true with EXT2_FLAGS_SIGNED_HASH
+     * (0x1), false with EXT2_FLAGS_UNSIGNED_HASH (0x2). They differ only for names with bytes
+     * of 0x80 and above, which would otherwise land in the wrong leaf.
+     */
+    static List<byte[]> encode(int selfInode, int parentInode, int generation, List<DirEntry> children,
+                               int blockSize, int csumSeed, int[] hashSeed, boolean signedHash) {
         if (blockSize < 1024 || blockSize > 65536 || Integer.bitCount(blockSize) != 1) {
             throw new IllegalArgumentException("block size " + blockSize);
         }
@@ -82,7 +92,7 @@ final class DirectoryEncoder {
         if (used <= blockSize - TAIL_SIZE - 2 * recLen(2)) {
             return List.of(linearBlock(selfInode, parentInode, children, blockSize, inodeSeed));
         }
-        return htree(selfInode, parentInode, children, blockSize, inodeSeed, hashSeed);
+        return htree(selfInode, parentInode, children, blockSize, inodeSeed, hashSeed, signedHash);
     }
 
     private static void validate(DirEntry child) {
@@ -176,10 +186,10 @@ final class DirectoryEncoder {
     }
 
     private static List<byte[]> htree(int self, int parent, List<DirEntry> children, int blockSize,
-                                      int inodeSeed, int[] hashSeed) {
+                                      int inodeSeed, int[] hashSeed, boolean signedHash) {
         List<Hashed> sorted = new ArrayList<>(children.size());
         for (DirEntry child : children) {
-            sorted.add(new Hashed(child, DxHash.hash(child.name(), hashSeed)));
+            sorted.add(new Hashed(child, DxHash.hash(child.name(), hashSeed, signedHash)));
         }
         // Unsigned hash order; names break ties so the output is independent of input order.
         sorted.sort(Comparator.<Hashed>comparingLong(h -> Integer.toUnsignedLong(h.hash()))

@@ -17,6 +17,14 @@ final class DxHash {
 
     /** The major hash with its low bit clear (the bit marks collisions in index entries). */
     static int hash(byte[] name, int[] seed) {
+        return hash(name, seed, false);
+    }
+
+    /**
+     * As {@link #hash(byte[], int[])}; {@code signedChars} selects the variant for superblocks
+     * with EXT2_FLAGS_SIGNED_HASH (bytes >= 0x80 are sign-extended, as x86 C compilers did).
+     */
+    static int hash(byte[] name, int[] seed, boolean signedChars) {
         int[] buf = new int[4];
         boolean zero = seed == null || (seed[0] | seed[1] | seed[2] | seed[3]) == 0;
         System.arraycopy(zero ? DEFAULT_SEED : seed, 0, buf, 0, 4);
@@ -24,7 +32,7 @@ final class DxHash {
         // The name is consumed 32 bytes at a time; each chunk is padded with a value derived
         // from the length still remaining, not the total length.
         for (int pos = 0, remaining = name.length; remaining > 0; pos += 32, remaining -= 32) {
-            fill(name, pos, remaining, in);
+            fill(name, pos, remaining, in, signedChars);
             transform(buf, in);
         }
         int h = buf[1] & ~1;
@@ -33,14 +41,14 @@ final class DxHash {
     }
 
     /** Packs up to 32 bytes big-endian into 8 words; missing bytes and words are the padding. */
-    private static void fill(byte[] name, int pos, int remaining, int[] in) {
+    private static void fill(byte[] name, int pos, int remaining, int[] in, boolean signedChars) {
         int pad = remaining | (remaining << 8);
         pad |= pad << 16;
         int len = Math.min(remaining, 32);
         int word = pad;
         int w = 0;
         for (int i = 0; i < len; i++) {
-            word = (word << 8) + (name[pos + i] & 0xFF);
+            word = (word << 8) + (signedChars ? name[pos + i] : name[pos + i] & 0xFF);
             if (i % 4 == 3) {
                 in[w++] = word;
                 word = pad;

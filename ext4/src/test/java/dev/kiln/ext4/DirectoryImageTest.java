@@ -87,6 +87,19 @@ class DirectoryImageTest {
         assertKernelSeesEveryName(s);
     }
 
+    /** Superblocks flagged signed_directory_hash (mke2fs on x86) hash bytes >= 0x80 sign-extended. */
+    @Test
+    void signedHashVariantForSignedHashSuperblocks() throws Exception {
+        Random random = new Random(9);
+        List<byte[]> names = new ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            names.add(oddName(random, i));
+        }
+        Spliced s = splice(names, "32M", true);
+        assertThat(s.blocks).isGreaterThan(2);
+        assertKernelSeesEveryName(s);
+    }
+
     @Test
     void twoLevelHtreeWhenOneRootCannotIndexAllLeaves() throws Exception {
         Random random = new Random(8);
@@ -178,12 +191,16 @@ class DirectoryImageTest {
      * the given names.
      */
     private Spliced splice(List<byte[]> names, String size) throws Exception {
+        return splice(names, size, false);
+    }
+
+    private Spliced splice(List<byte[]> names, String size, boolean signedHash) throws Exception {
         Path big = Files.createDirectories(tmp.resolve("src/big"));
         for (int i = 0; i < names.size(); i++) {
             Files.createFile(big.resolve(Integer.toString(i)));
         }
         RealImage image = RealImage.create(tmp.resolve("img"), tmp.resolve("src"), size);
-        image.debugfsWrite(List.of("ssv hash_seed " + HASH_SEED, "ssv flags 2"));
+        image.debugfsWrite(List.of("ssv hash_seed " + HASH_SEED, "ssv flags " + (signedHash ? 1 : 2)));
         int dir = image.inode("big");
         List<String[]> kids = image.children("big");
         assertThat(kids).hasSize(names.size());
@@ -192,7 +209,7 @@ class DirectoryImageTest {
             entries.add(new DirEntry(names.get(i), Integer.parseInt(kids.get(i)[0]), 1));
         }
         List<byte[]> ours = DirectoryEncoder.encode(dir, 2, image.generation("big"), entries, RealImage.BLOCK,
-                image.csumSeed(), image.hashSeed());
+                image.csumSeed(), image.hashSeed(), signedHash);
         int have = image.blocks("big").size();
         assertThat(have).as("mkfs's linear directory must not be larger than our htree").isLessThanOrEqualTo(ours.size());
         List<String> grow = new ArrayList<>();

@@ -27,6 +27,9 @@ class DxHashTest {
         // non-ASCII bytes read unsigned: debugfs -R "dx_hash -h 4 h\xe9llo\xff"
         assertThat(DxHash.hash(new byte[]{'h', (byte) 0xe9, 'l', 'l', 'o', (byte) 0xff}, null))
                 .isEqualTo(0xd8bfff52);
+        // ... and sign-extended: debugfs -R "dx_hash -h 1 h\xe9llo\xff"
+        assertThat(DxHash.hash(new byte[]{'h', (byte) 0xe9, 'l', 'l', 'o', (byte) 0xff}, null, true))
+                .isEqualTo(0x67bb2376);
     }
 
     @Test
@@ -54,7 +57,13 @@ class DxHashTest {
             names.add(randomName(random, 1 + random.nextInt(255)));
             seeds.add(randomUuid(random));
         }
-        byte[] script = buildScript(names, seeds);
+        for (boolean signed : new boolean[]{false, true}) {
+            checkAgainstDebugfs(names, seeds, signed);
+        }
+    }
+
+    private static void checkAgainstDebugfs(List<byte[]> names, List<String> seeds, boolean signed) throws Exception {
+        byte[] script = buildScript(names, seeds, signed ? 1 : 4);
         Path file = Files.createTempFile("dxhash", ".cmds");
         try {
             Files.write(file, script);
@@ -68,8 +77,8 @@ class DxHashTest {
             }
             assertThat(expected).hasSize(names.size());
             for (int i = 0; i < names.size(); i++) {
-                assertThat(DxHash.hash(names.get(i), seedOf(seeds.get(i))))
-                        .as("name #%d (length %d) seed %s", i, names.get(i).length, seeds.get(i))
+                assertThat(DxHash.hash(names.get(i), seedOf(seeds.get(i)), signed))
+                        .as("name #%d (length %d) seed %s signed %s", i, names.get(i).length, seeds.get(i), signed)
                         .isEqualTo(expected.get(i));
             }
         } finally {
@@ -77,10 +86,10 @@ class DxHashTest {
         }
     }
 
-    private static byte[] buildScript(List<byte[]> names, List<String> seeds) {
+    private static byte[] buildScript(List<byte[]> names, List<String> seeds, int version) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         for (int i = 0; i < names.size(); i++) {
-            out.writeBytes(("dx_hash -h 4 -s " + seeds.get(i) + " ").getBytes(StandardCharsets.US_ASCII));
+            out.writeBytes(("dx_hash -h " + version + " -s " + seeds.get(i) + " ").getBytes(StandardCharsets.US_ASCII));
             out.writeBytes(names.get(i));
             out.write('\n');
         }
