@@ -22,6 +22,11 @@ public interface Image extends Closeable {
         return Optional.empty();
     }
 
+    /** The config blob's digest, for images that have one. */
+    default Optional<String> configDigest() {
+        return Optional.empty();
+    }
+
     /** Whether the layers use OCI whiteouts (true for images, false for plain root filesystems). */
     default boolean hasWhiteouts() {
         return true;

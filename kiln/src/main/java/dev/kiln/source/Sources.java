@@ -1,6 +1,7 @@
 package dev.kiln.source;
 
 import dev.kiln.KilnException;
+import dev.kiln.oci.OciSources;
 
 import java.io.IOException;
 
@@ -15,6 +16,10 @@ public final class Sources {
      * registry reference.
      */
     public static Image open(String reference, SourceOptions options) throws IOException {
+        Image image = OciSources.open(reference, options);
+        if (image != null) {
+            return image;
+        }
         throw new KilnException(reference + ": unsupported source reference");
     }
 }

@@ -1,0 +1,101 @@
+package dev.kiln.oci;
+
+import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
+import dev.kiln.KilnException;
+
+import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.zip.GZIPInputStream;
+
+/** Turns a verified blob stream into the uncompressed layer tar. */
+public final class Decompression {
+    private static final int BUFFER = 64 * 1024;
+
+    private Decompression() {
+    }
+
+    /**
+     * The uncompressed stream. Its end also drains and verifies {@code blob}, because a
+     * decompressor may stop before the blob's last bytes (trailing padding, a second gzip member
+     * it rejects), and the digest must cover every byte.
+     */
+    public static InputStream open(VerifyingInputStream blob, String digest, MediaTypes.Compression compression)
+            throws IOException {
+        InputStream raw = new BufferedInputStream(blob, BUFFER);
+        MediaTypes.Compression kind = compression == MediaTypes.Compression.DETECT ? detect(raw) : compression;
+        InputStream decoded = switch (kind) {
+            case NONE -> raw;
+            case GZIP -> new GZIPInputStream(raw, BUFFER);
+            case ZSTD -> new ZstdInputStreamNoFinalizer(raw);
+            case DETECT -> throw new IllegalStateException();
+        };
+        return new EndVerifying(decoded, blob, digest);
+    }
+
+    static MediaTypes.Compression detect(InputStream in) throws IOException {
+        in.mark(4);
+        byte[] magic = in.readNBytes(4);
+        in.reset();
+        if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
+            return MediaTypes.Compression.GZIP;
+        }
+        if (magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5
+                && (magic[2] & 0xff) == 0x2f && (magic[3] & 0xff) == 0xfd) {
+            return MediaTypes.Compression.ZSTD;
+        }
+        return MediaTypes.Compression.NONE;
+    }
+
+    private static final class EndVerifying extends FilterInputStream {
+        private final VerifyingInputStream blob;
+        private final String digest;
+        private boolean done;
+
+        EndVerifying(InputStream in, VerifyingInputStream blob, String digest) {
+            super(in);
+            this.blob = blob;
+            this.digest = digest;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n;
+            try {
+                n = in.read(b, off, len);
+            } catch (KilnException e) {
+                throw e;
+            } catch (IOException e) {
+                // A corrupt blob usually shows up as a decoding error first; the digest says why.
+                KilnException failure = new KilnException(digest + ": cannot decompress layer: " + e.getMessage(), e);
+                try {
+                    blob.drainAndVerify();
+                } catch (KilnException digestFailure) {
+                    digestFailure.addSuppressed(e);
+                    throw digestFailure;
+                } catch (IOException ignored) {
+                    // report the decoding error
+                }
+                throw failure;
+            }
+            if (n < 0 && !done) {
+                done = true;
+                blob.drainAndVerify();
+            }
+            return n;
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package dev.kiln.oci;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kiln.KilnException;
+import dev.kiln.source.Layer;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * From an index or a manifest to an {@link OciImage}: picks the platform from indexes, verifies
+ * every document it reads, parses the config. Shared by every source that has blobs.
+ */
+public final class ImageResolver {
+    /** Nested indexes deeper than this are a loop or an attack. */
+    private static final int MAX_DEPTH = 8;
+
+    private final BlobStore store;
+    private final Platform wanted;
+    private final boolean platformExplicit;
+
+    /** @param platformOption --platform as given, or null for linux/host-arch */
+    public ImageResolver(BlobStore store, String platformOption) {
+        this.store = store;
+        this.wanted = Platform.parse(platformOption);
+        this.platformExplicit = platformOption != null && !platformOption.isBlank();
+    }
+
+    /** Resolves one of the top-level descriptors of index.json, chosen by {@code ref} (tag or digest). */
+    public OciImage resolveTop(JsonNode indexJson, String ref) throws IOException {
+        List<Descriptor> all = new ArrayList<>();
+        for (JsonNode n : indexJson.path("manifests")) {
+            all.add(Descriptor.parse(n, store.describe() + " index.json"));
+        }
+        if (all.isEmpty()) {
+            throw new KilnException(store.describe() + ": index.json lists no images");
+        }
+        List<Descriptor> chosen;
+        if (ref == null || ref.isEmpty()) {
+            chosen = all;
+        } else {
+            chosen = all.stream().filter(d -> ref.equals(d.refName()) || ref.equals(d.digest())).toList();
+            if (chosen.isEmpty()) {
+                throw new KilnException(store.describe() + ": no image named \"" + ref + "\"; present: " + names(all));
+            }
+        }
+        if (chosen.size() == 1) {
+            return resolve(chosen.get(0), 0);
+        }
+        // Several images: the top level itself may be a per-platform list (no names needed then).
+        if (chosen.stream().allMatch(d -> d.platform() != null && MediaTypes.isManifest(d.mediaType()))) {
+            return resolve(pick(chosen, store.describe() + " index.json"), 0);
+        }
+        throw new KilnException(store.describe() + ": holds several images; name one of " + names(chosen));
+    }
+
+    private static String names(List<Descriptor> all) {
+        return all.stream().map(d -> d.refName() != null ? d.refName() : d.digest())
+                .collect(Collectors.joining(", "));
+    }
+
+    /** Resolves a descriptor of an index or a manifest. */
+    public OciImage resolve(Descriptor descriptor, int depth) throws IOException {
+        if (depth > MAX_DEPTH) {
+            throw new KilnException(descriptor.digest() + ": image indexes nested too deeply");
+        }
+        JsonNode doc = store.readJson(descriptor);
+        String type = descriptor.mediaType().isEmpty() ? doc.path("mediaType").asText("") : descriptor.mediaType();
+        boolean index = MediaTypes.isIndex(type) || (type.isEmpty() && doc.has("manifests"));
+        boolean manifest = MediaTypes.isManifest(type) || (type.isEmpty() && doc.has("layers"));
+        if (index) {
+            List<Descriptor> entries = new ArrayList<>();
+            for (JsonNode n : doc.path("manifests")) {
+                entries.add(Descriptor.parse(n, descriptor.digest()));
+            }
+            return resolve(pick(entries, descriptor.digest()), depth + 1);
+        }
+        if (manifest) {
+            return fromManifest(descriptor, doc);
+        }
+        throw new KilnException(descriptor.digest() + ": not an image manifest or index (media type \"" + type + "\")");
+    }
+
+    private Descriptor pick(List<Descriptor> entries, String where) {
+        for (Descriptor d : entries) {
+            if (wanted.accepts(d.platform())) {
+                return d;
+            }
+        }
+        String present = entries.stream().map(d -> d.platform() == null ? "(no platform)" : d.platform().toString())
+                .distinct().collect(Collectors.joining(", "));
+        throw new KilnException(where + ": no image for platform " + wanted + "; present: " + present);
+    }
+
+    private OciImage fromManifest(Descriptor descriptor, JsonNode manifest) throws IOException {
+        JsonNode configNode = manifest.path("config");
+        if (configNode.isMissingNode()) {
+            throw new KilnException(descriptor.digest() + ": manifest has no config");
+        }
+        Descriptor configDescriptor = Descriptor.parse(configNode, descriptor.digest());
+        JsonNode config = store.readJson(configDescriptor);
+        Platform actual = Platform.of(config);
+        checkPlatform(actual, descriptor.digest());
+        List<Layer> layers = new ArrayList<>();
+        for (JsonNode n : manifest.path("layers")) {
+            layers.add(new BlobLayer(store, Descriptor.parse(n, descriptor.digest())));
+        }
+        return new OciImage(store, layers, ImageConfigs.parse(config), descriptor.digest(),
+                actual, configDescriptor.digest());
+    }
+
+    /** A single-platform image is taken as is unless --platform explicitly asks for another. */
+    void checkPlatform(Platform actual, String where) {
+        if (platformExplicit && actual != null && !wanted.accepts(actual)) {
+            throw new KilnException(where + ": no image for platform " + wanted + "; present: " + actual);
+        }
+    }
+
+    Platform wanted() {
+        return wanted;
+    }
+}

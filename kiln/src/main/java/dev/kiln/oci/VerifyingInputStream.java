@@ -1,0 +1,109 @@
+package dev.kiln.oci;
+
+import dev.kiln.KilnException;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * Passes a blob through while hashing it; at the end of the stream checks the byte count and the
+ * digest against the descriptor, so a corrupt or truncated blob fails the read that reaches it.
+ * Reading past the declared size fails at once (a blob may not grow).
+ */
+public final class VerifyingInputStream extends FilterInputStream {
+    private final String digest;
+    private final long expectedSize;
+    private final MessageDigest hash;
+    private final String expectedHex;
+    private long count;
+    private boolean verified;
+
+    /**
+     * @param digest        "sha256:HEX" (sha512 also accepted)
+     * @param expectedSize  the descriptor's size, or -1 when the source does not state one
+     */
+    public VerifyingInputStream(InputStream in, String digest, long expectedSize) {
+        super(in);
+        this.digest = digest;
+        this.expectedSize = expectedSize;
+        int colon = digest.indexOf(':');
+        String algorithm = colon < 0 ? "" : digest.substring(0, colon);
+        this.expectedHex = colon < 0 ? "" : digest.substring(colon + 1);
+        this.hash = newDigest(digest, algorithm);
+    }
+
+    static MessageDigest newDigest(String digest, String algorithm) {
+        String javaName = switch (algorithm) {
+            case "sha256" -> "SHA-256";
+            case "sha512" -> "SHA-512";
+            default -> throw new KilnException(digest + ": unsupported digest algorithm");
+        };
+        try {
+            return MessageDigest.getInstance(javaName);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        int n = in.read(b, off, len);
+        if (n < 0) {
+            verify();
+            return -1;
+        }
+        hash.update(b, off, n);
+        count += n;
+        if (expectedSize >= 0 && count > expectedSize) {
+            throw new KilnException(digest + ": blob is larger than its descriptor's size " + expectedSize);
+        }
+        return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+        // Skipped bytes must still be hashed.
+        byte[] buf = new byte[(int) Math.min(n, 65536)];
+        int r = read(buf, 0, buf.length);
+        return Math.max(r, 0);
+    }
+
+    @Override
+    public boolean markSupported() {
+        return false;
+    }
+
+    /** Reads whatever is left and verifies; for callers that stop before the end of the blob. */
+    public void drainAndVerify() throws IOException {
+        byte[] buf = new byte[65536];
+        while (read(buf, 0, buf.length) >= 0) {
+            // hashing happens in read
+        }
+    }
+
+    private void verify() {
+        if (verified) {
+            return;
+        }
+        verified = true;
+        if (expectedSize >= 0 && count != expectedSize) {
+            throw new KilnException(digest + ": blob is truncated: " + count + " bytes, descriptor says " + expectedSize);
+        }
+        String actual = HexFormat.of().formatHex(hash.digest());
+        if (!actual.equalsIgnoreCase(expectedHex)) {
+            throw new KilnException(digest + ": digest mismatch: blob content hashes to "
+                    + digest.substring(0, digest.indexOf(':') + 1) + actual);
+        }
+    }
+}
