@@ -47,11 +47,11 @@ public final class ImageResolver {
             }
         }
         if (chosen.size() == 1) {
-            return resolve(chosen.get(0), 0);
+            return resolve(chosen.get(0), 0, false);
         }
         // Several images: the top level itself may be a per-platform list (no names needed then).
         if (chosen.stream().allMatch(d -> d.platform() != null && MediaTypes.isManifest(d.mediaType()))) {
-            return resolve(pick(chosen, store.describe() + " index.json"), 0);
+            return resolve(pick(chosen, store.describe() + " index.json"), 0, true);
         }
         throw new KilnException(store.describe() + ": holds several images; name one of " + names(chosen));
     }
@@ -62,7 +62,12 @@ public final class ImageResolver {
     }
 
     /** Resolves a descriptor of an index or a manifest. */
-    public OciImage resolve(Descriptor descriptor, int depth) throws IOException {
+    public OciImage resolve(Descriptor descriptor) throws IOException {
+        return resolve(descriptor, 0, false);
+    }
+
+    /** @param picked whether an index already chose this descriptor by its platform */
+    private OciImage resolve(Descriptor descriptor, int depth, boolean picked) throws IOException {
         if (depth > MAX_DEPTH) {
             throw new KilnException(descriptor.digest() + ": image indexes nested too deeply");
         }
@@ -75,10 +80,10 @@ public final class ImageResolver {
             for (JsonNode n : doc.path("manifests")) {
                 entries.add(Descriptor.parse(n, descriptor.digest()));
             }
-            return resolve(pick(entries, descriptor.digest()), depth + 1);
+            return resolve(pick(entries, descriptor.digest()), depth + 1, true);
         }
         if (manifest) {
-            return fromManifest(descriptor, doc);
+            return fromManifest(descriptor, doc, picked);
         }
         throw new KilnException(descriptor.digest() + ": not an image manifest or index (media type \"" + type + "\")");
     }
@@ -94,7 +99,7 @@ public final class ImageResolver {
         throw new KilnException(where + ": no image for platform " + wanted + "; present: " + present);
     }
 
-    private OciImage fromManifest(Descriptor descriptor, JsonNode manifest) throws IOException {
+    private OciImage fromManifest(Descriptor descriptor, JsonNode manifest, boolean picked) throws IOException {
         JsonNode configNode = manifest.path("config");
         if (configNode.isMissingNode()) {
             throw new KilnException(descriptor.digest() + ": manifest has no config");
@@ -102,7 +107,11 @@ public final class ImageResolver {
         Descriptor configDescriptor = Descriptor.parse(configNode, descriptor.digest());
         JsonNode config = store.readJson(configDescriptor);
         Platform actual = Platform.of(config);
-        checkPlatform(actual, descriptor.digest());
+        if (picked) {
+            actual = descriptor.platform();
+        } else {
+            checkPlatform(actual, descriptor.digest());
+        }
         List<Layer> layers = new ArrayList<>();
         for (JsonNode n : manifest.path("layers")) {
             layers.add(new BlobLayer(store, Descriptor.parse(n, descriptor.digest())));
