@@ -109,15 +109,8 @@ final class ImageFinisher {
                         InodeStore.direntType(inodes.mode[e.getValue()])));
             }
             int parent = tree.parentOf(ino);
-            List<byte[]> blocks;
-            boolean indexed;
-            try {
-                blocks = DirectoryEncoder.encode(ino, parent, 0, kids, BLOCK_SIZE, csumSeed, hashSeed);
-                indexed = blocks.size() > 1;
-            } catch (UnsupportedOperationException notYet) {
-                blocks = LinearDirectory.encode(ino, parent, 0, kids, csumSeed);
-                indexed = false;
-            }
+            List<byte[]> blocks = DirectoryEncoder.encode(ino, parent, 0, kids, BLOCK_SIZE, csumSeed, hashSeed);
+            boolean indexed = blocks.size() > 1; // more than one block is always an htree
             ExtentList extents = new ExtentList();
             for (int i = 0; i < blocks.size(); i++) {
                 extents.add(i, data.writeBlock(blocks.get(i), 0));
