@@ -2,6 +2,7 @@ package dev.kiln.source;
 
 import dev.kiln.KilnException;
 import dev.kiln.oci.OciSources;
+import dev.kiln.source.registry.RegistrySource;
 
 import java.io.IOException;
 
@@ -19,6 +20,9 @@ public final class Sources {
         Image image = OciSources.open(reference, options);
         if (image != null) {
             return image;
+        }
+        if (RegistrySource.isRegistryReference(reference)) {
+            return RegistrySource.open(reference, options);
         }
         throw new KilnException(reference + ": unsupported source reference");
     }

@@ -41,14 +41,16 @@ public final class BlobCache {
         this.root = root.toAbsolutePath();
     }
 
-    /** --cache-dir, else $XDG_CACHE_HOME/kiln, else ~/.cache/kiln. */
-    public static BlobCache at(Path cacheDir) {
+    /** --cache-dir, else $XDG_CACHE_HOME/kiln, else $HOME/.cache/kiln. */
+    public static BlobCache at(Path cacheDir, Map<String, String> env) {
         if (cacheDir != null) {
             return new BlobCache(cacheDir);
         }
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        Path base = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-        return new BlobCache(base.resolve("kiln"));
+        String xdg = env.get("XDG_CACHE_HOME");
+        if (xdg != null && !xdg.isEmpty()) {
+            return new BlobCache(Path.of(xdg, "kiln"));
+        }
+        return new BlobCache(Path.of(env.getOrDefault("HOME", System.getProperty("user.home")), ".cache", "kiln"));
     }
 
     public Path root() {

@@ -333,6 +333,9 @@ final class RegistryClient {
 
     static String describe(IOException e) {
         String m = e.getMessage();
+        if (e instanceof javax.net.ssl.SSLException) {
+            return "TLS: " + m + "; for a private CA pass --ca-cert FILE";
+        }
         if (e instanceof java.net.ConnectException) {
             return "connection refused" + (m != null && !m.isBlank() ? " (" + m + ")" : "");
         }

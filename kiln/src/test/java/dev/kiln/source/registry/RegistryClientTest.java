@@ -234,4 +234,24 @@ class RegistryClientTest {
                     .containsExactly("GET /v2/ns/app/blobs/" + digest + " Range: bytes=" + resumeAt[0] + "-");
         }
     }
+
+    @Test
+    void tlsRegistryIsTrustedOnlyWithCaCert() throws Exception {
+        Path tls = Files.createDirectories(dir.resolve("tls"));
+        Tools.run(tls, List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                "-keyout", "key.pem", "-out", "cert.pem"));
+        registry.restartWithTls(tls.resolve("cert.pem"), tls.resolve("key.pem"));
+        try {
+            RegistryClient trusting = new RegistryClient(registry.hostPort(), new Transport(List.of(), tls.resolve("cert.pem")),
+                    Optional::empty, FAST);
+            assertThat(trusting.manifest("ns/app", "v1").digest()).isEqualTo(TestImages.manifestDigest(layout, "v1"));
+            assertThatThrownBy(() -> client(registry.hostPort(), null).manifest("ns/app", "v1"))
+                    .isInstanceOf(KilnException.class)
+                    .hasMessageStartingWith(registry.hostPort() + "/ns/app:v1: TLS: ")
+                    .hasMessageContaining("--ca-cert");
+        } finally {
+            registry.restart("");
+        }
+    }
 }

@@ -28,6 +28,7 @@ final class RegistryServer implements AutoCloseable {
     private final Path log;
     private Process process;
     private int generation;
+    private String httpExtra = "";
 
     private RegistryServer(Path dir) throws IOException {
         this.dir = dir;
@@ -80,7 +81,15 @@ final class RegistryServer implements AutoCloseable {
     /** Restarts on the same port and storage with an {@code auth:} section (YAML, indented by 2), or "" for none. */
     void restart(String authYaml) throws Exception {
         stop();
+        httpExtra = "";
         launch(authYaml);
+    }
+
+    /** Restarts serving HTTPS with the given PEM certificate and key. */
+    void restartWithTls(Path cert, Path key) throws Exception {
+        stop();
+        httpExtra = "  tls:\n    certificate: " + cert + "\n    key: " + key + "\n";
+        launch("");
     }
 
     private void launch(String authYaml) throws Exception {
@@ -101,6 +110,7 @@ final class RegistryServer implements AutoCloseable {
                 "http:",
                 "  addr: 127.0.0.1:" + port,
                 "  secret: kiln-test-secret",
+                httpExtra,
                 authYaml.isEmpty() ? "" : "auth:\n" + authYaml,
                 ""));
         process = new ProcessBuilder(BINARY, "serve", config.toString())
@@ -116,7 +126,8 @@ final class RegistryServer implements AutoCloseable {
             try {
                 int status = http.send(HttpRequest.newBuilder(URI.create("http://" + hostPort() + "/v2/")).build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode();
-                if (status == 200 || status == 401) {
+                // 400: a TLS server answering plain HTTP, which also means it is up.
+                if (status == 200 || status == 401 || (status == 400 && !httpExtra.isEmpty())) {
                     return;
                 }
             } catch (IOException e) {

@@ -1,0 +1,48 @@
+package dev.kiln.cli;
+
+import dev.kiln.KilnException;
+import dev.kiln.source.registry.RegistrySource;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "pull", mixinStandardHelpOptions = true,
+        description = "Downloads an image from a registry into the blob cache and saves it as an OCI layout.",
+        footer = {"", "Example: kiln pull alpine:3.20 --to oci:images/alpine  (then: kiln build oci:images/alpine:3.20 -o a.ext4)"})
+public final class PullCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "REF", description = "Registry reference (alpine:3.20, docker://host:5000/ns/app@sha256:...).")
+    String reference;
+
+    @Option(names = "--to", paramLabel = "oci:DIR[:TAG]", required = true,
+            description = "OCI layout to write (created if absent). TAG defaults to the reference's tag.")
+    String to;
+
+    @Mixin
+    SourceOptionsMixin sourceOptions;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!to.startsWith("oci:") || to.length() == "oci:".length()) {
+            throw new KilnException("--to " + to + ": expected oci:DIR[:TAG]");
+        }
+        String rest = to.substring("oci:".length());
+        String name = null;
+        int colon = rest.lastIndexOf(':');
+        if (colon > 0 && rest.indexOf('/', colon) < 0) {
+            name = rest.substring(colon + 1);
+            rest = rest.substring(0, colon);
+        }
+        RegistrySource.Pulled p = RegistrySource.pull(reference, sourceOptions.toSourceOptions(), Path.of(rest), name);
+        if (!sourceOptions.quiet) {
+            System.err.println(p.reference() + ": saved " + p.manifestDigest()
+                    + (p.platform().isEmpty() ? "" : " (" + p.platform() + ")") + ", " + p.layers() + " layers, to oci:"
+                    + rest + (p.name() != null ? ":" + p.name() : ""));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,153 @@
+package dev.kiln.source.registry;
+
+import dev.kiln.KilnException;
+import dev.kiln.oci.BlobStore;
+import dev.kiln.oci.Descriptor;
+import dev.kiln.oci.MediaTypes;
+import dev.kiln.source.Layer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * One repository of a registry seen as a {@link BlobStore}: every blob comes out of kiln's
+ * verified cache, downloaded first when absent. The oci package's resolver and layers do the
+ * parsing, platform choice, decompression and (second) digest check on top of it.
+ *
+ * <p>{@link #prefetch} starts all layer downloads at once (bounded), newest layer first since
+ * flattening reads newest first; opening a layer then waits only for that layer's download.
+ */
+final class RegistryBlobStore implements BlobStore {
+    /** Parallel downloads: enough to fill a link, few enough not to be throttled by registries. */
+    static final int PARALLEL = 3;
+
+    private final RegistryClient client;
+    private final String repository;
+    private final BlobCache cache;
+    private final Progress progress;
+    private final Map<String, Future<Path>> downloads = new ConcurrentHashMap<>();
+    private ExecutorService pool;
+
+    RegistryBlobStore(RegistryClient client, String repository, BlobCache cache, Progress progress) {
+        this.client = client;
+        this.repository = repository;
+        this.cache = cache;
+        this.progress = progress;
+    }
+
+    @Override
+    public String describe() {
+        return client.endpoint() + "/" + repository;
+    }
+
+    @Override
+    public InputStream openRaw(Descriptor descriptor) throws IOException {
+        return Files.newInputStream(file(descriptor));
+    }
+
+    /** The cached file of a blob, downloading it (or waiting for its prefetch) first. */
+    Path file(Descriptor d) throws IOException {
+        var hit = cache.get(d.digest());
+        if (hit.isPresent()) {
+            return hit.get();
+        }
+        Future<Path> pending = downloads.get(d.digest());
+        if (pending != null) {
+            return await(d.digest(), pending);
+        }
+        return fetch(d);
+    }
+
+    private Path fetch(Descriptor d) throws IOException {
+        var hit = cache.get(d.digest());
+        if (hit.isPresent()) {
+            if (isLayer(d)) {
+                progress.cached(d.digest(), d.size());
+            }
+            return hit.get();
+        }
+        String type = d.mediaType();
+        // Manifests and indexes live under /manifests/, everything else under /blobs/.
+        if (MediaTypes.isIndex(type) || MediaTypes.isManifest(type) || type.isEmpty()) {
+            RegistryClient.Manifest m = client.manifest(repository, d.digest());
+            if (!m.digest().equals(d.digest())) {
+                throw new KilnException(describe() + "@" + d.digest() + ": digest mismatch: registry sent a manifest hashing to "
+                        + m.digest() + "; nothing was cached");
+            }
+            return cache.put(d.digest(), m.bytes());
+        }
+        return cache.fetch(d.digest(), d.size(),
+                new BlobDownload(client, repository, d.digest(), d.size(), isLayer(d) ? progress : Progress.NONE));
+    }
+
+    private static boolean isLayer(Descriptor d) {
+        return d.mediaType().contains(".layer.") || d.mediaType().contains(".rootfs.");
+    }
+
+    /** Starts downloading every layer not yet cached; layers are bottom-first, downloads go top-first. */
+    synchronized void prefetch(List<Layer> layers) {
+        List<Layer> topFirst = new ArrayList<>(layers);
+        java.util.Collections.reverse(topFirst);
+        for (Layer l : topFirst) {
+            Descriptor d = new Descriptor(l.mediaType(), l.digest(), l.size(), null, null, null);
+            if (cache.get(d.digest()).isPresent()) {
+                progress.cached(d.digest(), d.size());
+                continue;
+            }
+            if (pool == null) {
+                pool = Executors.newFixedThreadPool(PARALLEL, r -> {
+                    Thread t = new Thread(r, "kiln-download");
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+            downloads.computeIfAbsent(d.digest(), k -> pool.submit(() -> fetch(d)));
+        }
+    }
+
+    /** Waits for every prefetch; the first failure (in layer order, top first) is thrown. */
+    void awaitAll() throws IOException {
+        for (var e : downloads.entrySet()) {
+            await(e.getKey(), e.getValue());
+        }
+    }
+
+    private Path await(String digest, Future<Path> f) throws IOException {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new KilnException(describe() + "@" + digest + ": download failed", c);
+        } catch (CancellationException e) {
+            throw new KilnException(describe() + "@" + digest + ": download cancelled");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException(digest + ": interrupted");
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (pool != null) {
+            pool.shutdownNow();
+        }
+        progress.close();
+    }
+}

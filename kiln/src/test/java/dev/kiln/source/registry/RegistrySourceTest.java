@@ -1,0 +1,218 @@
+package dev.kiln.source.registry;
+
+import dev.kiln.KilnException;
+import dev.kiln.cli.Main;
+import dev.kiln.source.Image;
+import dev.kiln.source.Layer;
+import dev.kiln.source.SourceOptions;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Registry references opened as images, end to end against a real registry: platform choice in
+ * a multi-arch index, layer contents, the cache making a second build download nothing,
+ * progress lines, `kiln pull --to oci:` and `kiln cache`.
+ */
+@Tag("slow")
+class RegistrySourceTest {
+    @TempDir
+    static Path dir;
+    static RegistryServer registry;
+    static Path layout;
+    static String host;
+
+    @BeforeAll
+    static void pushImages() throws Exception {
+        registry = RegistryServer.start(dir.resolve("registry"));
+        host = registry.hostPort();
+        layout = TestImages.layout(dir.resolve("layout"));
+        TestImages.image(layout, "amd", "amd64",
+                TestImages.files("etc/", "", "etc/arch", "amd64\n", "etc/gone", "x"),
+                TestImages.files("etc/", "", "etc/second", "layer 1\n"));
+        TestImages.image(layout, "arm", "arm64", TestImages.files("etc/", "", "etc/arch", "arm64\n"));
+        TestImages.index(layout, "multi", List.of("amd", "arm"));
+        registry.push(layout, "multi", "ns/multi:1", true);
+        registry.push(layout, "amd", "ns/app:v1", false);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (registry != null) {
+            registry.close();
+        }
+    }
+
+    static RegistrySource.Settings settings(ByteArrayOutputStream progress) {
+        return new RegistrySource.Settings(Map.of("HOME", dir.resolve("home").toString()), RegistryClientTest.FAST,
+                new PrintStream(progress, true, StandardCharsets.UTF_8));
+    }
+
+    static SourceOptions options(String platform, Path cache, boolean quiet) {
+        return new SourceOptions(platform, null, List.of(), null, cache, quiet);
+    }
+
+    static Image open(String ref, String platform, Path cache) throws Exception {
+        return RegistrySource.open(Reference.parse(ref), options(platform, cache, true), settings(new ByteArrayOutputStream()));
+    }
+
+    /** path -> content of every regular file in every layer, bottom layer first. */
+    static List<Map<String, String>> contents(Image image) throws Exception {
+        List<Map<String, String>> out = new java.util.ArrayList<>();
+        for (Layer l : image.layers()) {
+            Map<String, String> files = new TreeMap<>();
+            try (InputStream in = l.open(); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+                TarArchiveEntry e;
+                while ((e = tar.getNextEntry()) != null) {
+                    if (e.isFile()) {
+                        files.put(e.getName(), new String(tar.readAllBytes(), StandardCharsets.UTF_8));
+                    }
+                }
+            }
+            out.add(files);
+        }
+        return out;
+    }
+
+    @Test
+    void multiArchIndexPicksThePlatform() throws Exception {
+        Path cache = dir.resolve("cache-multi");
+        try (Image arm = open(host + "/ns/multi:1", "linux/arm64", cache)) {
+            assertThat(arm.platform()).contains("linux/arm64");
+            assertThat(arm.manifestDigest()).contains(TestImages.manifestDigest(layout, "arm"));
+            assertThat(arm.config().labels()).containsEntry("arch", "arm64");
+            assertThat(contents(arm)).containsExactly(Map.of("etc/arch", "arm64\n"));
+        }
+        try (Image amd = open("docker://" + host + "/ns/multi:1", "linux/amd64", cache)) {
+            assertThat(amd.platform()).contains("linux/amd64");
+            assertThat(amd.config().cmd()).containsExactly("/bin/app");
+            assertThat(contents(amd)).containsExactly(Map.of("etc/arch", "amd64\n", "etc/gone", "x"),
+                    Map.of("etc/second", "layer 1\n"));
+        }
+        assertThatThrownBy(() -> open(host + "/ns/multi:1", "linux/s390x", cache))
+                .isInstanceOf(KilnException.class)
+                .hasMessageContaining("no image for platform linux/s390x")
+                .hasMessageContaining("linux/amd64").hasMessageContaining("linux/arm64");
+    }
+
+    @Test
+    void aSecondOpenIsServedFromTheCacheAndADigestReferenceNeedsNoRequestAtAll() throws Exception {
+        Path cache = dir.resolve("cache-second");
+        int before = registry.blobGets("ns/app").size();
+        List<Map<String, String>> first;
+        try (Image image = open(host + "/ns/app:v1", null, cache)) {
+            first = contents(image);
+        }
+        assertThat(registry.blobGets("ns/app").size()).isEqualTo(before + 3); // config + 2 layers
+        String log = registry.logText();
+        try (Image image = open(host + "/ns/app:v1", null, cache)) {
+            assertThat(contents(image)).isEqualTo(first);
+        }
+        assertThat(registry.blobGets("ns/app")).hasSize(before + 3);
+        // By digest, everything (manifest included) comes from the cache: the registry sees nothing.
+        try (Image image = open(host + "/ns/app@" + TestImages.manifestDigest(layout, "amd"), null, cache)) {
+            assertThat(contents(image)).isEqualTo(first);
+        }
+        String later = registry.logText().substring(log.length());
+        assertThat(later.lines().filter(l -> l.contains("\"GET /v2/ns/app/"))).hasSize(1); // the tag's manifest
+    }
+
+    @Test
+    void progressIsOnePlainLinePerEventWhenNotATerminalAndNothingWhenQuiet() throws Exception {
+        ByteArrayOutputStream quiet = new ByteArrayOutputStream();
+        try (Image image = RegistrySource.open(Reference.parse(host + "/ns/app:v1"),
+                options(null, dir.resolve("cache-quiet"), true), settings(quiet))) {
+            contents(image);
+        }
+        assertThat(quiet.size()).isZero();
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Path cache = dir.resolve("cache-progress");
+        try (Image image = RegistrySource.open(Reference.parse(host + "/ns/app:v1"), options(null, cache, false), settings(out))) {
+            contents(image);
+            String top = image.layers().get(1).digest().substring(0, 19);
+            String text = out.toString(StandardCharsets.UTF_8);
+            assertThat(text).contains(top + ": downloading").containsPattern(top.replace(":", "\\:") + ": .* downloaded in [0-9.]+s \\(");
+            assertThat(text).doesNotContain("\033[");
+        }
+        ByteArrayOutputStream again = new ByteArrayOutputStream();
+        try (Image image = RegistrySource.open(Reference.parse(host + "/ns/app:v1"), options(null, cache, false), settings(again))) {
+            assertThat(again.toString(StandardCharsets.UTF_8).lines()).hasSize(2).allMatch(l -> l.contains(": cached ("));
+        }
+    }
+
+    @Test
+    void pullSavesAnOciLayoutThatToolsAndKilnRead() throws Exception {
+        Path cache = dir.resolve("cache-pull");
+        Path out = dir.resolve("pulled");
+        RegistrySource.Pulled p = RegistrySource.pull(Reference.parse(host + "/ns/multi:1"), options("linux/arm64", cache, true),
+                settings(new ByteArrayOutputStream()), out, null);
+        assertThat(p.manifestDigest()).isEqualTo(TestImages.manifestDigest(layout, "arm"));
+        assertThat(p.name()).isEqualTo("1");
+        RegistrySource.pull(Reference.parse(host + "/ns/app:v1"), options(null, cache, true),
+                settings(new ByteArrayOutputStream()), out, "amd");
+        // skopeo (containers/image) reads it and agrees on the digest; umoci can unpack from it.
+        String inspect = Tools.run(dir, List.of("skopeo", "inspect", "--raw", "oci:" + out + ":amd"));
+        assertThat(inspect).isEqualTo(new String(TestImages.blob(layout, TestImages.manifestDigest(layout, "amd")), StandardCharsets.UTF_8));
+        Tools.run(dir, List.of("umoci", "unpack", "--rootless", "--image", out + ":1", dir.resolve("unpacked").toString()));
+        assertThat(Files.readString(dir.resolve("unpacked/rootfs/etc/arch"))).isEqualTo("arm64\n");
+        // And kiln's own oci: source opens it.
+        try (Image image = dev.kiln.oci.OciSources.open("oci:" + out + ":amd", SourceOptions.defaults())) {
+            assertThat(image.manifestDigest()).contains(TestImages.manifestDigest(layout, "amd"));
+            assertThat(contents(image)).hasSize(2);
+        }
+    }
+
+    @Test
+    void pullAndCacheCommands() throws Exception {
+        Path cache = dir.resolve("cache-cli");
+        Path out = dir.resolve("pulled-cli");
+        assertThat(Main.run("pull", "-q", "--cache-dir", cache.toString(), host + "/ns/app:v1", "--to", "oci:" + out)).isZero();
+        assertThat(Files.readString(out.resolve("index.json"))).contains("\"org.opencontainers.image.ref.name\" : \"v1\"");
+        PrintStream saved = System.out;
+        ByteArrayOutputStream ls = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(ls, true, StandardCharsets.UTF_8));
+            assertThat(Main.run("cache", "ls", "--cache-dir", cache.toString())).isZero();
+            assertThat(Main.run("cache", "prune", "--older-than", "1", "--cache-dir", cache.toString())).isZero();
+            assertThat(Main.run("cache", "prune", "--cache-dir", cache.toString())).isZero();
+        } finally {
+            System.setOut(saved);
+        }
+        String text = ls.toString(StandardCharsets.UTF_8);
+        assertThat(text).contains(TestImages.manifestDigest(layout, "amd")).contains("4 blobs")
+                .contains("removed 0 blobs").contains("removed 4 blobs");
+        assertThat(new BlobCache(cache).list()).isEmpty();
+    }
+
+    @Test
+    void ext4BuiltFromTheRegistryEqualsTheOneBuiltFromTheSameImageAsOciLayout() throws Exception {
+        Path fromRegistry = dir.resolve("from-registry.ext4");
+        Path fromLayout = dir.resolve("from-layout.ext4");
+        assertThat(Main.run("build", "-q", "--cache-dir", dir.resolve("cache-build").toString(),
+                host + "/ns/app:v1", "-o", fromRegistry.toString())).isZero();
+        assertThat(Main.run("build", "-q", "oci:" + layout + ":amd", "-o", fromLayout.toString())).isZero();
+        assertThat(Files.size(fromRegistry)).isPositive();
+        assertThat(Files.mismatch(fromRegistry, fromLayout)).isEqualTo(-1L);
+        Tools.run(dir, List.of("e2fsck", "-fn", fromRegistry.toString()));
+        String listing = Tools.run(dir, List.of("debugfs", "-R", "cat /etc/second", fromRegistry.toString()));
+        assertThat(listing).contains("layer 1");
+    }
+}
