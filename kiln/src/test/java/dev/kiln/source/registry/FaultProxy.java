@@ -33,6 +33,10 @@ final class FaultProxy implements AutoCloseable {
     private final AtomicInteger cutsLeft;
     final List<String> requests = new CopyOnWriteArrayList<>();
     volatile Runnable onCut = () -> { };
+    /** When set, blob GETs are answered with a 307 to this base URL + "/HEX?sig=test" (like S3). */
+    volatile String redirectBlobsTo;
+    /** The requests that carried an Authorization header. */
+    final List<String> authorized = new CopyOnWriteArrayList<>();
 
     FaultProxy(String upstreamHostPort, long cutAfter, int cuts) throws IOException {
         this.upstream = "http://" + upstreamHostPort;
@@ -50,7 +54,18 @@ final class FaultProxy implements AutoCloseable {
 
     private void handle(HttpExchange ex) throws IOException {
         String range = ex.getRequestHeaders().getFirst("Range");
-        requests.add(ex.getRequestMethod() + " " + ex.getRequestURI() + (range != null ? " Range: " + range : ""));
+        String line = ex.getRequestMethod() + " " + ex.getRequestURI() + (range != null ? " Range: " + range : "");
+        requests.add(line);
+        if (ex.getRequestHeaders().containsKey("Authorization")) {
+            authorized.add(line);
+        }
+        String path = ex.getRequestURI().getPath();
+        if (redirectBlobsTo != null && path.contains("/blobs/sha256:")) {
+            ex.getResponseHeaders().add("Location", redirectBlobsTo + "/" + path.substring(path.lastIndexOf(':') + 1) + "?sig=test");
+            ex.sendResponseHeaders(307, -1);
+            ex.close();
+            return;
+        }
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(upstream + ex.getRequestURI()))
                 .method(ex.getRequestMethod(), HttpRequest.BodyPublishers.noBody());
         ex.getRequestHeaders().forEach((k, vs) -> {

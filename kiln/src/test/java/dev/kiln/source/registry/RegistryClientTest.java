@@ -254,4 +254,60 @@ class RegistryClientTest {
             registry.restart("");
         }
     }
+
+    @Test
+    void blobRedirectsAreFollowedWithoutSendingCredentialsToTheOtherHost() throws Exception {
+        try (TokenServer tokens = new TokenServer(dir);
+             FaultProxy front = new FaultProxy(registry.hostPort(), Long.MAX_VALUE, 0)) {
+            tokens.addUser("bob", SECRET);
+            registry.restart(tokens.authYaml());
+            // "Storage": serves blob files by hex, records whether a request carried credentials.
+            List<String> storageAuth = new java.util.concurrent.CopyOnWriteArrayList<>();
+            var storage = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+            storage.createContext("/", ex -> {
+                storageAuth.add(ex.getRequestURI() + " " + ex.getRequestHeaders().containsKey("Authorization"));
+                String hex = ex.getRequestURI().getPath().substring(1);
+                byte[] body = Files.readAllBytes(layout.resolve("blobs/sha256").resolve(hex));
+                ex.sendResponseHeaders(200, body.length);
+                ex.getResponseBody().write(body);
+                ex.close();
+            });
+            storage.start();
+            try {
+                front.redirectBlobsTo = "http://127.0.0.1:" + storage.getAddress().getPort();
+                pullAll(client(front.hostPort(), "bob:" + SECRET), "ns/private", new BlobCache(dir.resolve("cache-redirect")));
+                assertThat(storageAuth).hasSize(3).allMatch(r -> r.endsWith("?sig=test false"));
+                assertThat(front.authorized).anyMatch(r -> r.contains("/blobs/sha256:"));
+            } finally {
+                storage.stop(0);
+            }
+        } finally {
+            registry.restart("");
+        }
+    }
+
+    @Test
+    void concurrentFetchesOfOneBlobDownloadItOnce() throws Exception {
+        registry.restart("");
+        JsonNode layer = TestImages.manifest(layout, "v1").path("layers").get(1);
+        String digest = layer.path("digest").asText();
+        long size = layer.path("size").asLong();
+        BlobCache cache = new BlobCache(dir.resolve("cache-concurrent"));
+        try (FaultProxy proxy = new FaultProxy(registry.hostPort(), Long.MAX_VALUE, 0)) {
+            RegistryClient c = client(proxy.hostPort(), null);
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                List<java.util.concurrent.Future<Path>> results = new java.util.ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    results.add(pool.submit(() -> cache.fetch(digest, size, new BlobDownload(c, "ns/app", digest, size, Progress.NONE))));
+                }
+                for (var f : results) {
+                    assertThat(Files.readAllBytes(f.get())).isEqualTo(TestImages.blob(layout, digest));
+                }
+            } finally {
+                pool.shutdown();
+            }
+            assertThat(proxy.requests).filteredOn(r -> r.contains("/blobs/")).hasSize(1);
+        }
+    }
 }
