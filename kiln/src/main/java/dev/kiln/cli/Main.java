@@ -7,8 +7,8 @@ import picocli.CommandLine.ScopeType;
 
 @Command(name = "kiln", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Bakes container images into bootable microVM root filesystems (ext4), without root.",
-        subcommands = {BuildCommand.class, RunCommand.class, PullCommand.class, CacheCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {BuildCommand.class, InspectCommand.class, RunCommand.class, PullCommand.class,
+                CacheCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Print stack traces on failure.")
