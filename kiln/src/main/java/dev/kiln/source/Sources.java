@@ -17,6 +17,12 @@ public final class Sources {
      * registry reference.
      */
     public static Image open(String reference, SourceOptions options) throws IOException {
+        if (reference.startsWith("tar:")) {
+            return TarSource.open(reference.substring("tar:".length()));
+        }
+        if (reference.startsWith("dir:")) {
+            return DirSource.open(reference.substring("dir:".length()));
+        }
         Image image = OciSources.open(reference, options);
         if (image != null) {
             return image;

@@ -1,0 +1,173 @@
+package dev.kiln.tar;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The PAX extended attributes that apply to one entry (global ones first, then its own).
+ * Values stay bytes: with {@code hdrcharset=BINARY} (and in xattrs always) they need not be UTF-8,
+ * and decoding them would corrupt binary xattrs such as security.capability.
+ */
+final class PaxRecords {
+    byte[] path;
+    byte[] linkPath;
+    Long size;
+    Long uid;
+    Long gid;
+    long[] mtime; // seconds, nanos
+    Integer devMajor;
+    Integer devMinor;
+    /** SCHILY.xattr.* (raw) and LIBARCHIVE.xattr.* (base64, percent-encoded names). */
+    final Map<String, byte[]> xattrs = new TreeMap<>();
+    byte[] aclAccess;
+    byte[] aclDefault;
+
+    // GNU sparse, PAX forms 0.0, 0.1 and 1.0.
+    byte[] sparseName;
+    Long sparseRealSize;
+    Integer sparseMajor;
+    Integer sparseMinor;
+    String sparseMap;
+    final List<Long> sparseOffsets = new ArrayList<>();
+    final List<Long> sparseNumBytes = new ArrayList<>();
+
+    /** Splits "LEN KEY=VALUE\n" records; throws IllegalArgumentException when malformed. */
+    static List<byte[][]> split(byte[] data) {
+        List<byte[][]> records = new ArrayList<>();
+        int pos = 0;
+        while (pos < data.length) {
+            if (data[pos] == 0) {
+                break; // some writers pad the block with NULs
+            }
+            int sp = pos;
+            long len = 0;
+            while (sp < data.length && data[sp] >= '0' && data[sp] <= '9' && sp - pos < 10) {
+                len = len * 10 + (data[sp] - '0');
+                sp++;
+            }
+            if (sp == pos || sp >= data.length || data[sp] != ' ' || len <= sp - pos + 1
+                    || pos + len > data.length || data[(int) (pos + len - 1)] != '\n') {
+                throw new IllegalArgumentException("malformed PAX record at offset " + pos);
+            }
+            int end = (int) (pos + len - 1);
+            int eq = sp + 1;
+            while (eq < end && data[eq] != '=') {
+                eq++;
+            }
+            if (eq == end || eq == sp + 1) {
+                throw new IllegalArgumentException("malformed PAX record at offset " + pos);
+            }
+            byte[] key = java.util.Arrays.copyOfRange(data, sp + 1, eq);
+            byte[] value = java.util.Arrays.copyOfRange(data, eq + 1, end);
+            records.add(new byte[][] {key, value});
+            pos = end + 1;
+        }
+        return records;
+    }
+
+    /** Applies one record; an empty value unsets a standard key (POSIX). */
+    void apply(byte[] keyBytes, byte[] value) {
+        String key = new String(keyBytes, StandardCharsets.UTF_8);
+        boolean empty = value.length == 0;
+        if (key.startsWith("SCHILY.xattr.")) {
+            xattrs.put(key.substring("SCHILY.xattr.".length()), value);
+            return;
+        }
+        if (key.startsWith("LIBARCHIVE.xattr.")) {
+            String name = percentDecode(key.substring("LIBARCHIVE.xattr.".length()));
+            // libarchive writes the value base64 without padding; the JDK decoder accepts that.
+            xattrs.putIfAbsent(name, Base64.getDecoder().decode(ascii(value).trim()));
+            return;
+        }
+        switch (key) {
+            case "path" -> path = empty ? null : value;
+            case "linkpath" -> linkPath = empty ? null : value;
+            case "size" -> size = empty ? null : decimal(key, value);
+            case "uid" -> uid = empty ? null : decimal(key, value);
+            case "gid" -> gid = empty ? null : decimal(key, value);
+            case "mtime" -> mtime = empty ? null : time(value);
+            case "SCHILY.devmajor" -> devMajor = empty ? null : (int) decimal(key, value);
+            case "SCHILY.devminor" -> devMinor = empty ? null : (int) decimal(key, value);
+            case "SCHILY.acl.access" -> aclAccess = empty ? null : value;
+            case "SCHILY.acl.default" -> aclDefault = empty ? null : value;
+            case "GNU.sparse.name" -> sparseName = empty ? null : value;
+            case "GNU.sparse.realsize", "GNU.sparse.size" -> sparseRealSize = empty ? null : decimal(key, value);
+            case "GNU.sparse.major" -> sparseMajor = empty ? null : (int) decimal(key, value);
+            case "GNU.sparse.minor" -> sparseMinor = empty ? null : (int) decimal(key, value);
+            case "GNU.sparse.map" -> sparseMap = empty ? null : ascii(value);
+            case "GNU.sparse.offset" -> sparseOffsets.add(decimal(key, value));
+            case "GNU.sparse.numbytes" -> sparseNumBytes.add(decimal(key, value));
+            default -> {
+                // atime, ctime, uname, gname, comment, hdrcharset, charset, GNU.sparse.numblocks ...:
+                // nothing Kiln keeps (hdrcharset=BINARY only says values are raw bytes, as we keep them).
+            }
+        }
+    }
+
+    boolean isSparse() {
+        return sparseMajor != null || sparseMap != null || !sparseOffsets.isEmpty();
+    }
+
+    static long decimal(String key, byte[] value) {
+        String s = ascii(value).trim();
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad PAX " + key + " value '" + s + "'");
+        }
+    }
+
+    /** "SECONDS[.FRACTION]", possibly negative, to {seconds, nanos} with 0 <= nanos < 1e9. */
+    static long[] time(byte[] value) {
+        String s = ascii(value).trim();
+        try {
+            boolean negative = s.startsWith("-");
+            String digits = negative ? s.substring(1) : s;
+            int dot = digits.indexOf('.');
+            String whole = dot < 0 ? digits : digits.substring(0, dot);
+            String frac = dot < 0 ? "" : digits.substring(dot + 1);
+            if (!(whole + frac).chars().allMatch(c -> c >= '0' && c <= '9') || whole.isEmpty() && frac.isEmpty()) {
+                throw new NumberFormatException();
+            }
+            long sec = whole.isEmpty() ? 0 : Long.parseLong(whole);
+            String nine = (frac + "000000000").substring(0, 9);
+            long nanos = Long.parseLong(nine);
+            if (negative) {
+                sec = -sec;
+                if (nanos != 0) {
+                    sec -= 1;
+                    nanos = 1_000_000_000L - nanos;
+                }
+            }
+            return new long[] {sec, nanos};
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad PAX mtime value '" + s + "'");
+        }
+    }
+
+    private static String ascii(byte[] value) {
+        return new String(value, StandardCharsets.ISO_8859_1);
+    }
+
+    private static String percentDecode(String s) {
+        if (s.indexOf('%') < 0) {
+            return s;
+        }
+        byte[] out = new byte[s.length()];
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '%' && i + 2 < s.length()) {
+                out[n++] = (byte) Integer.parseInt(s.substring(i + 1, i + 3), 16);
+                i += 2;
+            } else {
+                out[n++] = (byte) c;
+            }
+        }
+        return new String(out, 0, n, StandardCharsets.UTF_8);
+    }
+}

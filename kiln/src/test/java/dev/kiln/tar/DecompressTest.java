@@ -1,0 +1,147 @@
+package dev.kiln.tar;
+
+import dev.kiln.KilnException;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** Compressed archives made by gzip, zstd and bzip2, detected by content, decompressed on a thread. */
+class DecompressTest {
+    @TempDir
+    static Path tmp;
+    static Map<String, String> expected;
+    static final Listing.Options OPTIONS = new Listing.Options(true, false);
+
+    @BeforeAll
+    static void tree() {
+        Sh.run(tmp, """
+                mkdir src && cd src && mkdir d
+                for i in $(seq 40); do head -c $((i * 997)) /dev/urandom > d/f$i; done
+                seq 30000 > counting
+                tar --format=pax --numeric-owner -cf ../t.tar .
+                """);
+        expected = Listing.scan(tmp.resolve("src"), OPTIONS);
+    }
+
+    private Map<String, String> read(Path file) throws IOException {
+        try (TarReader r = new TarReader(Decompress.open(Files.newInputStream(file), "tar:" + file.getFileName()),
+                "tar:" + file.getFileName())) {
+            return Listing.read(r, OPTIONS);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"cat", "gzip -c", "gzip -1c", "zstd -qc", "bzip2 -c"})
+    void detectsByContent(String compressor) throws IOException {
+        assumeTrue(Sh.has(compressor.split(" ")[0]), compressor + " is not installed");
+        Sh.run(tmp, compressor + " t.tar > t.out");
+        assertThat(read(tmp.resolve("t.out"))).containsExactlyEntriesOf(expected);
+    }
+
+    @Test
+    void multiMemberGzip() throws IOException {
+        // Members split mid-entry, as pigz/concatenation produce them.
+        Sh.run(tmp, "set +o pipefail; head -c 100001 t.tar | gzip -c > m.gz; tail -c +100002 t.tar | head -c 77777 | gzip -c >> m.gz;"
+                + " tail -c +177779 t.tar | gzip -c >> m.gz; gzip -t m.gz");
+        assertThat(read(tmp.resolve("m.gz"))).containsExactlyEntriesOf(expected);
+    }
+
+    @Test
+    void corruptGzipNamesTheInput() throws IOException {
+        Sh.run(tmp, "gzip -c t.tar > t.tar.gz");
+        byte[] gz = Files.readAllBytes(tmp.resolve("t.tar.gz"));
+        for (int i = gz.length / 2; i < gz.length / 2 + 64; i++) {
+            gz[i] ^= 0x55;
+        }
+        Files.write(tmp.resolve("bad.tar.gz"), gz);
+        assertThatThrownBy(() -> read(tmp.resolve("bad.tar.gz")))
+                .hasMessageStartingWith("tar:bad.tar.gz: corrupt gzip data");
+        Files.write(tmp.resolve("cut.tar.gz"), Arrays.copyOf(Files.readAllBytes(tmp.resolve("t.tar.gz")), gz.length / 2));
+        assertThatThrownBy(() -> read(tmp.resolve("cut.tar.gz")))
+                .hasMessage("tar:cut.tar.gz: truncated gzip data");
+    }
+
+    @Test
+    void corruptZstdNamesTheInput() throws IOException {
+        Sh.run(tmp, "zstd -qc t.tar > t.tar.zst");
+        byte[] z = Files.readAllBytes(tmp.resolve("t.tar.zst"));
+        Files.write(tmp.resolve("cut.tar.zst"), Arrays.copyOf(z, z.length / 2));
+        assertThatThrownBy(() -> read(tmp.resolve("cut.tar.zst")))
+                .hasMessageStartingWith("tar:cut.tar.zst: ");
+        for (int i = z.length / 2; i < z.length / 2 + 64; i++) {
+            z[i] ^= 0x55;
+        }
+        Files.write(tmp.resolve("bad.tar.zst"), z);
+        assertThatThrownBy(() -> read(tmp.resolve("bad.tar.zst")))
+                .hasMessageStartingWith("tar:bad.tar.zst: corrupt zstd data");
+    }
+
+    @Test
+    void plainTarWhoseFirstNameLooksLikeAMagic() throws IOException {
+        Sh.run(tmp, "mkdir m && printf data > \"m/$(printf '\\037\\213x')\" && tar -C m -cf magic.tar \"$(printf '\\037\\213x')\"");
+        assertThat(read(tmp.resolve("magic.tar"))).containsOnlyKeys("\\x1f\\x8bx");
+        assertThat(Decompress.detect(Arrays.copyOf(Files.readAllBytes(tmp.resolve("magic.tar")), 512))).isEqualTo(Decompress.Format.PLAIN);
+    }
+
+    @Test
+    void xzIsRefusedClearly() throws IOException {
+        assumeTrue(Sh.has("xz"), "xz is not installed");
+        Sh.run(tmp, "xz -c t.tar > t.tar.xz");
+        assertThatThrownBy(() -> read(tmp.resolve("t.tar.xz")))
+                .isInstanceOf(KilnException.class)
+                .hasMessageStartingWith("tar:t.tar.xz: xz-compressed input is not supported");
+    }
+
+    @Test
+    void errorsOfTheRawStreamPassThrough() throws IOException {
+        Sh.run(tmp, "gzip -c t.tar > t.tar.gz");
+        InputStream failing = new FilterInputStream(Files.newInputStream(tmp.resolve("t.tar.gz"))) {
+            long total;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                total += Math.max(n, 0);
+                if (n < 0 || total > 50_000) {
+                    throw new IOException("sha256:ab12: digest mismatch");
+                }
+                return n;
+            }
+        };
+        try (TarReader r = new TarReader(Decompress.open(failing, "sha256:ab12"), "sha256:ab12")) {
+            assertThatThrownBy(() -> Listing.read(r, OPTIONS)).hasMessage("sha256:ab12: digest mismatch");
+        }
+    }
+
+    @Test
+    void closingEarlyStopsTheProducer() throws Exception {
+        Sh.run(tmp, "for i in $(seq 20); do cat t.tar; done | gzip -1c > big.gz");
+        int before = Thread.activeCount();
+        for (int i = 0; i < 5; i++) {
+            InputStream in = Decompress.open(Files.newInputStream(tmp.resolve("big.gz")), "big");
+            assertThat(in.read()).isNotNegative();
+            in.close();
+        }
+        long deadline = System.currentTimeMillis() + 5000;
+        while (Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith("kiln-decompress big"))
+                && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().startsWith("kiln-decompress big"));
+        assertThat(Thread.activeCount()).isLessThanOrEqualTo(before + 1);
+    }
+}
