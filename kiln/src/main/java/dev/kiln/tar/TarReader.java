@@ -65,6 +65,18 @@ public final class TarReader implements EntryStream {
         }
         try {
             return advance();
+        } catch (FormatException e) {
+            // Corrupt compressed data often decodes to garbage before the decompressor notices
+            // (a gzip CRC comes at the end): report the input's own error when it has one.
+            Exception cause = e;
+            try {
+                drain();
+            } catch (IOException | RuntimeException inputError) {
+                inputError.addSuppressed(e);
+                cause = inputError;
+            }
+            failure = cause;
+            throw rethrow(cause);
         } catch (IOException | RuntimeException e) {
             failure = e;
             throw e;
@@ -379,7 +391,7 @@ public final class TarReader implements EntryStream {
             return null;
         }
         if (got < BLOCK) {
-            throw new KilnException(label + ": truncated tar: archive ends inside a header" + after());
+            throw new FormatException(label + ": truncated tar: archive ends inside a header" + after());
         }
         try {
             TarHeader h = TarHeader.parse(block);
@@ -387,9 +399,9 @@ public final class TarReader implements EntryStream {
             return h;
         } catch (TarHeader.BadHeader e) {
             if (!sawHeader && at == 0) {
-                throw new KilnException(label + ": not a tar archive (" + e.getMessage() + " in the first block)");
+                throw new FormatException(label + ": not a tar archive (" + e.getMessage() + " in the first block)");
             }
-            throw new KilnException(label + ": corrupt tar header at byte " + at + after() + ": " + e.getMessage());
+            throw new FormatException(label + ": corrupt tar header at byte " + at + after() + ": " + e.getMessage());
         }
     }
 
@@ -402,7 +414,7 @@ public final class TarReader implements EntryStream {
         try {
             return PaxRecords.split(data);
         } catch (IllegalArgumentException e) {
-            throw new KilnException(label + ": corrupt PAX header" + after() + ": " + e.getMessage());
+            throw new FormatException(label + ": corrupt PAX header" + after() + ": " + e.getMessage());
         }
     }
 
@@ -411,10 +423,10 @@ public final class TarReader implements EntryStream {
         try {
             size = h.size();
         } catch (TarHeader.BadHeader e) {
-            throw new KilnException(label + ": corrupt tar header" + after() + ": " + e.getMessage());
+            throw new FormatException(label + ": corrupt tar header" + after() + ": " + e.getMessage());
         }
         if (size > MAX_META_SIZE) {
-            throw new KilnException(label + ": '" + printable(h.type) + "' header of " + size + " bytes" + after()
+            throw new FormatException(label + ": '" + printable(h.type) + "' header of " + size + " bytes" + after()
                     + " exceeds the limit of " + MAX_META_SIZE);
         }
         byte[] data = new byte[(int) size];
@@ -422,7 +434,7 @@ public final class TarReader implements EntryStream {
         while (got < data.length) {
             int n = in.read(data, got, data.length - got);
             if (n < 0) {
-                throw new KilnException(label + ": truncated tar: archive ends inside a '"
+                throw new FormatException(label + ": truncated tar: archive ends inside a '"
                         + printable(h.type) + "' header" + after());
             }
             got += n;
@@ -442,7 +454,7 @@ public final class TarReader implements EntryStream {
         try {
             return h.size();
         } catch (TarHeader.BadHeader e) {
-            throw new KilnException(label + ": corrupt tar header" + after() + ": " + e.getMessage());
+            throw new FormatException(label + ": corrupt tar header" + after() + ": " + e.getMessage());
         }
     }
 
@@ -455,7 +467,7 @@ public final class TarReader implements EntryStream {
     }
 
     private KilnException fail(byte[] rawName, String message) {
-        return new KilnException(label + ": " + display(rawName) + ": " + message);
+        return new FormatException(label + ": " + display(rawName) + ": " + message);
     }
 
     static String display(byte[] raw) {
@@ -501,6 +513,13 @@ public final class TarReader implements EntryStream {
             i = j + 1;
         }
         return len == out.length ? out : Arrays.copyOf(out, len);
+    }
+
+    /** A problem in the archive itself, as opposed to one the input stream reported. */
+    private static final class FormatException extends KilnException {
+        FormatException(String message) {
+            super(message);
+        }
     }
 
     /** The current entry's data, bounded by its size; invalid once the reader advances. */
