@@ -310,4 +310,26 @@ class RegistryClientTest {
             assertThat(proxy.requests).filteredOn(r -> r.contains("/blobs/")).hasSize(1);
         }
     }
+
+    @Test
+    void anExpiredTokenIsRenewedBeforeTheNextRequest() throws Exception {
+        try (TokenServer tokens = new TokenServer(dir)) {
+            tokens.allowAnonymous("ns/app");
+            tokens.expiresIn = 11; // kiln keeps a 10 s margin: usable for 1 s
+            registry.restart(tokens.authYaml());
+            int logStart = registry.logText().length();
+            RegistryClient c = client(registry.hostPort(), null);
+            c.manifest("ns/app", "v1");
+            c.manifest("ns/app", "v1");
+            assertThat(tokens.requests).hasSize(1);
+            Thread.sleep(1200);
+            assertThat(c.manifest("ns/app", "v1").digest()).isEqualTo(TestImages.manifestDigest(layout, "v1"));
+            assertThat(tokens.requests).hasSize(2);
+            // The renewal happened up front: the registry saw no request without a valid token.
+            assertThat(registry.logText().substring(logStart).lines().filter(l -> l.contains("\"GET /v2/ns/app/manifests/v1") && l.contains("\" 401 ")))
+                    .hasSize(1);
+        } finally {
+            registry.restart("");
+        }
+    }
 }

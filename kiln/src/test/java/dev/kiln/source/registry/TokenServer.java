@@ -11,7 +11,9 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
+import java.security.KeyFactory;
+import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
@@ -41,23 +43,34 @@ final class TokenServer implements AutoCloseable {
     private final List<String> publicRepos = new CopyOnWriteArrayList<>();
     /** One line per token request: "user|anonymous scope". */
     final List<String> requests = new CopyOnWriteArrayList<>();
+    /** The lifetime announced to clients (the JWT itself stays valid for 300 s). */
+    volatile int expiresIn = 300;
+
+    /** Key and certificate, made once per test JVM (key generation is slow on a busy machine). */
+    private static PrivateKey sharedKey;
+    private static X509Certificate sharedCert;
+    private static Path sharedPem;
+
+    private static synchronized void makeKey(Path parent) throws Exception {
+        if (sharedKey != null && Files.exists(sharedPem)) {
+            return;
+        }
+        Path dir = Files.createTempDirectory(parent, "token");
+        Tools.run(dir, List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                "-subj", "/CN=kiln-test-token", "-keyout", "key.pem", "-out", "cert.pem"));
+        String pem = Files.readString(dir.resolve("key.pem")).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+        sharedKey = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pem)));
+        try (InputStream in = Files.newInputStream(dir.resolve("cert.pem"))) {
+            sharedCert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+        sharedPem = dir.resolve("cert.pem");
+    }
 
     TokenServer(Path parent) throws Exception {
-        Path dir = Files.createTempDirectory(parent, "token");
-        Path ks = dir.resolve("token.p12");
-        Tools.run(dir, List.of("keytool", "-genkeypair", "-alias", "token", "-keyalg", "RSA", "-keysize", "2048",
-                "-dname", "CN=kiln-test-token", "-validity", "2", "-keystore", ks.toString(),
-                "-storetype", "PKCS12", "-storepass", "changeit", "-keypass", "changeit"));
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(ks)) {
-            store.load(in, "changeit".toCharArray());
-        }
-        key = (PrivateKey) store.getKey("token", "changeit".toCharArray());
-        cert = (X509Certificate) store.getCertificate("token");
-        certPem = dir.resolve("token.crt");
-        Files.writeString(certPem, "-----BEGIN CERTIFICATE-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(cert.getEncoded())
-                + "\n-----END CERTIFICATE-----\n");
+        makeKey(parent);
+        key = sharedKey;
+        cert = sharedCert;
+        certPem = sharedPem;
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/token", this::handle);
         server.start();
@@ -114,7 +127,7 @@ final class TokenServer implements AutoCloseable {
                 return;
             }
             byte[] body = JSON.writeValueAsBytes(Map.of("token", jwt(user == null ? "" : user, parts[1]),
-                    "expires_in", 300));
+                    "expires_in", expiresIn));
             ex.getResponseHeaders().add("Content-Type", "application/json");
             ex.sendResponseHeaders(200, body.length);
             ex.getResponseBody().write(body);

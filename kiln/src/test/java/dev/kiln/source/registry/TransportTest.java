@@ -1,0 +1,29 @@
+package dev.kiln.source.registry;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Plain HTTP only where Docker allows it: loopback, and what --insecure-registry names. */
+class TransportTest {
+    @ParameterizedTest
+    @CsvSource({
+            "localhost, true", "localhost:5000, true", "127.0.0.1:5000, true", "127.5.6.7, true",
+            "[::1]:5000, true", "[::1], true",
+            "registry.example:5000, true", "registry.example, false", "other.example:5000, false",
+            "10.0.0.1:5000, true", "10.0.0.1:6000, false", "ghcr.io, false", "128.0.0.1:5000, false",
+            "localhost.evil.example, false"})
+    void plainHttpPolicy(String hostPort, boolean allowed) {
+        Transport t = new Transport(List.of("registry.example:5000", "10.0.0.1:5000"), null);
+        assertThat(t.allowsPlainHttp(hostPort)).isEqualTo(allowed);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"h:5000, h", "h, h", "[::1]:5000, [::1]", "[::1], [::1]"})
+    void hostOf(String hostPort, String host) {
+        assertThat(Transport.hostOf(hostPort)).isEqualTo(host);
+    }
+}
