@@ -23,6 +23,10 @@ final class RealImage {
         this.file = file;
     }
 
+    static RealImage open(Path file) {
+        return new RealImage(file);
+    }
+
     /** mkfs.ext4 -d source; 256-byte inodes and the features the Kiln writer uses. */
     static RealImage create(Path file, Path source, String size) throws Exception {
         return create(file, source, size, 16384);

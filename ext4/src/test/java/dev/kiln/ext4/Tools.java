@@ -49,11 +49,20 @@ final class Tools {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Thread errReader = new Thread(() -> copy(p.getErrorStream(), err));
         errReader.start();
-        if (stdin != null) {
-            p.getOutputStream().write(stdin);
-        }
-        p.getOutputStream().close();
+        // Feed stdin from its own thread: a child that writes while we are still writing its
+        // input would otherwise fill both pipes and deadlock.
+        Thread feeder = new Thread(() -> {
+            try (var in = p.getOutputStream()) {
+                if (stdin != null) {
+                    in.write(stdin);
+                }
+            } catch (IOException e) {
+                // the child exited early; its exit code tells the story
+            }
+        });
+        feeder.start();
         byte[] out = p.getInputStream().readAllBytes();
+        feeder.join();
         if (!p.waitFor(10, TimeUnit.MINUTES)) {
             p.destroyForcibly();
             throw new IOException(command + ": timed out");
