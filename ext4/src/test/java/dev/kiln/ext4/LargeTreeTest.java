@@ -1,0 +1,128 @@
+package dev.kiln.ext4;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+import static dev.kiln.ext4.ImageCheck.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Big directories (htree), many subdirectories (dir_nlink) and a file over 2 GiB. */
+class LargeTreeTest {
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void tools() {
+        assumeTools();
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {10_000, 50_000})
+    void bigDirectoryGetsAHashIndex(int entries) throws Exception {
+        List<Item> items = new ArrayList<>();
+        for (int i = 0; i < entries; i++) {
+            String name = "big/file-with-a-longish-name-" + i;
+            items.add(i % 10 == 0 ? symlink(name, "t" + i) : file(name, attrs(0644), new byte[0]));
+        }
+        Path img = tmp.resolve("img");
+        build(img, options(), items);
+        assertClean(img);
+        assertThat(debugfs(img, "stat /big")).contains("Flags: 0x81000");
+        assertThat(debugfs(img, "htree /big")).contains("Root node dump:");
+        assertThat(debugfs(img, "stat /big/file-with-a-longish-name-" + (entries - 1))).contains("Type: regular");
+        withMount(img, root -> {
+            try (var s = Files.list(root.resolve("big"))) {
+                assertThat(s.count()).isEqualTo(entries);
+            }
+            assertThat(Files.readSymbolicLink(root.resolve("big/file-with-a-longish-name-" + (entries - 10)))
+                    .toString()).isEqualTo("t" + (entries - 10));
+        });
+    }
+
+    @Test
+    @Tag("slow")
+    void moreThan65000SubdirectoriesUseDirNlink() throws Exception {
+        List<Item> items = new ArrayList<>();
+        for (int i = 0; i < 65_001; i++) {
+            items.add(dir("many/d" + i, attrs(0755)));
+        }
+        Path img = tmp.resolve("img");
+        build(img, options(), items);
+        assertClean(img);
+        assertThat(debugfs(img, "stat /many")).contains("Links: 1");
+        assertThat(debugfs(img, "stat /many/d65000")).contains("Links: 2");
+    }
+
+    /** A cheap non-zero pattern: every block differs, no block is all zeros. */
+    static final class Pattern extends InputStream {
+        private long pos;
+        private final long size;
+
+        Pattern(long size) {
+            this.size = size;
+        }
+
+        @Override
+        public int read() {
+            if (pos >= size) {
+                return -1;
+            }
+            return value(pos++);
+        }
+
+        static int value(long p) {
+            return (int) ((p * 31 + (p >>> 12) * 7 + 1) & 0xFF) | 1;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            if (pos >= size) {
+                return -1;
+            }
+            int n = (int) Math.min(len, size - pos);
+            for (int i = 0; i < n; i++) {
+                b[off + i] = (byte) value(pos + i);
+            }
+            pos += n;
+            return n;
+        }
+    }
+
+    @Test
+    @Tag("slow")
+    void fileOverTwoGibOfNonZeroData() throws Exception {
+        long size = 2560L << 20;
+        Path img = tmp.resolve("img");
+        build(img, options(), items(file("huge", attrs(0644), size, new Pattern(size))));
+        assertClean(img);
+        assertThat(debugfs(img, "stat /huge")).contains("Size: " + size).contains("Blockcount: " + size / 512);
+        Path dump = tmp.resolve("dump");
+        debugfs(img, "dump /huge " + dump);
+        assertThat(Files.size(dump)).isEqualTo(size);
+        assertThat(crc(Files.newInputStream(dump))).isEqualTo(crc(new Pattern(size)));
+        Files.delete(dump);
+    }
+
+    private static long crc(InputStream in) throws IOException {
+        try (in) {
+            CRC32C c = new CRC32C();
+            byte[] buf = new byte[1 << 20];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                c.update(buf, 0, n);
+            }
+            return c.getValue();
+        }
+    }
+}
