@@ -40,7 +40,7 @@ public final class PullCommand implements Callable<Integer> {
         RegistrySource.Pulled p = RegistrySource.pull(reference, sourceOptions.toSourceOptions(), Path.of(rest), name);
         if (!sourceOptions.quiet) {
             System.err.println(p.reference() + ": saved " + p.manifestDigest()
-                    + (p.platform().isEmpty() ? "" : " (" + p.platform() + ")") + ", " + p.layers() + " layers, to oci:"
+                    + (p.platform().isEmpty() ? "" : " (" + p.platform() + ")") + ", " + p.layers() + (p.layers() == 1 ? " layer" : " layers") + ", to oci:"
                     + rest + (p.name() != null ? ":" + p.name() : ""));
         }
         return 0;

@@ -25,7 +25,7 @@ import java.util.concurrent.Future;
  * verified cache, downloaded first when absent. The oci package's resolver and layers do the
  * parsing, platform choice, decompression and (second) digest check on top of it.
  *
- * <p>{@link #prefetch} starts all layer downloads at once (bounded), newest layer first since
+ * <p>{@link #startPrefetch} (on the first layer opened) starts all layer downloads at once (bounded), newest layer first since
  * flattening reads newest first; opening a layer then waits only for that layer's download.
  */
 final class RegistryBlobStore implements BlobStore {
@@ -38,6 +38,7 @@ final class RegistryBlobStore implements BlobStore {
     private final Progress progress;
     private final Map<String, Future<Path>> downloads = new ConcurrentHashMap<>();
     private ExecutorService pool;
+    private List<Layer> layers;
 
     RegistryBlobStore(RegistryClient client, String repository, BlobCache cache, Progress progress) {
         this.client = client;
@@ -53,6 +54,9 @@ final class RegistryBlobStore implements BlobStore {
 
     @Override
     public InputStream openRaw(Descriptor descriptor) throws IOException {
+        if (isLayer(descriptor)) {
+            startPrefetch();
+        }
         return Files.newInputStream(file(descriptor));
     }
 
@@ -95,9 +99,21 @@ final class RegistryBlobStore implements BlobStore {
         return d.mediaType().contains(".layer.") || d.mediaType().contains(".rootfs.");
     }
 
-    /** Starts downloading every layer not yet cached; layers are bottom-first, downloads go top-first. */
-    synchronized void prefetch(List<Layer> layers) {
+    /**
+     * Remembers the image's layers (bottom-first) for download. Downloads start when the first
+     * layer is opened, so that `kiln inspect` (manifest and config only) fetches no layer.
+     */
+    synchronized void prefetchOnFirstUse(List<Layer> layers) {
+        this.layers = List.copyOf(layers);
+    }
+
+    /** Starts downloading every layer not yet cached, newest first (the order flatten reads). */
+    synchronized void startPrefetch() {
+        if (layers == null) {
+            return;
+        }
         List<Layer> topFirst = new ArrayList<>(layers);
+        layers = null;
         java.util.Collections.reverse(topFirst);
         for (Layer l : topFirst) {
             Descriptor d = new Descriptor(l.mediaType(), l.digest(), l.size(), null, null, null);
@@ -118,6 +134,7 @@ final class RegistryBlobStore implements BlobStore {
 
     /** Waits for every prefetch; the first failure (in layer order, top first) is thrown. */
     void awaitAll() throws IOException {
+        startPrefetch();
         for (var e : downloads.entrySet()) {
             await(e.getKey(), e.getValue());
         }

@@ -110,7 +110,7 @@ final class RegistryClient {
                 URI uri = URI.create(base() + path);
                 resp = sendFollowingRedirects(uri, headers, scope);
             } catch (IOException e) {
-                if (e instanceof javax.net.ssl.SSLException || ++failures >= retry.maxAttempts()) {
+                if (e instanceof javax.net.ssl.SSLException || unknownHost(e) || ++failures >= retry.maxAttempts()) {
                     throw new KilnException(what + ": " + describe(e) + (failures > 1 ? " (after " + failures + " attempts)" : ""), e);
                 }
                 sleep(retry.delay(failures));
@@ -331,8 +331,21 @@ final class RegistryClient {
         });
     }
 
+    /** A name that does not resolve will not resolve on a retry either. */
+    static boolean unknownHost(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static String describe(IOException e) {
         String m = e.getMessage();
+        if (unknownHost(e)) {
+            return "unknown host (name does not resolve)";
+        }
         if (e instanceof javax.net.ssl.SSLException) {
             return "TLS: " + m + "; for a private CA pass --ca-cert FILE";
         }

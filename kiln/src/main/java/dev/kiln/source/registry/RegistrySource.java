@@ -61,7 +61,7 @@ public final class RegistrySource {
         try {
             Descriptor top = topDescriptor(ref, client, cache);
             OciImage image = new ImageResolver(store, options.platform()).resolve(top);
-            store.prefetch(image.layers());
+            store.prefetchOnFirstUse(image.layers());
             return new RegistryImage(ref, image, store, cache, top);
         } catch (IOException | RuntimeException e) {
             store.close();

@@ -154,6 +154,7 @@ class RegistrySourceTest {
         }
         ByteArrayOutputStream again = new ByteArrayOutputStream();
         try (Image image = RegistrySource.open(Reference.parse(host + "/ns/app:v1"), options(null, cache, false), settings(again))) {
+            contents(image);
             assertThat(again.toString(StandardCharsets.UTF_8).lines()).hasSize(2).allMatch(l -> l.contains(": cached ("));
         }
     }
@@ -214,5 +215,25 @@ class RegistrySourceTest {
         Tools.run(dir, List.of("e2fsck", "-fn", fromRegistry.toString()));
         String listing = Tools.run(dir, List.of("debugfs", "-R", "cat /etc/second", fromRegistry.toString()));
         assertThat(listing).contains("layer 1");
+    }
+
+    @Test
+    void openingAnImageFetchesOnlyManifestAndConfigUntilALayerIsRead() throws Exception {
+        registry.push(layout, "amd", "ns/lazy:v1", false);
+        int before = registry.blobGets("ns/lazy").size();
+        try (Image image = open(host + "/ns/lazy:v1", null, dir.resolve("cache-lazy"))) {
+            assertThat(image.config().labels()).containsEntry("arch", "amd64");
+            assertThat(image.layers()).hasSize(2);
+        }
+        assertThat(registry.blobGets("ns/lazy")).hasSize(before + 1); // the config only
+    }
+
+    @Test
+    void anUnresolvableHostFailsAtOnceNamingIt() {
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> open("no-such-host.invalid/ns/app:v1", null, dir.resolve("cache-dns")))
+                .isInstanceOf(KilnException.class)
+                .hasMessageStartingWith("no-such-host.invalid/ns/app:v1: unknown host");
+        assertThat(System.nanoTime() - start).isLessThan(5_000_000_000L); // no retries with backoff
     }
 }
