@@ -33,6 +33,14 @@ public final class Decompress {
      * closes {@code raw}.
      */
     public static InputStream open(InputStream raw, String label) {
+        if (Boolean.getBoolean("kiln.inlineDecompress")) {
+            // Diagnostic switch for the benchmark: measures what the separate thread buys.
+            try {
+                return decompress(raw, label);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e.getMessage(), e);
+            }
+        }
         return ChunkPipe.start("kiln-decompress " + label, () -> decompress(raw, label));
     }
 
