@@ -2,6 +2,7 @@ package dev.kiln.cli;
 
 import dev.kiln.KilnException;
 import dev.kiln.ext4.Ext4Options;
+import dev.kiln.output.OutputPlan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -22,8 +23,12 @@ public final class BuildCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SOURCE", description = "What to build from.")
     String source;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE", required = true, description = "Where to write the image.")
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+            description = "Where to write the ext4 image (see --format for other outputs).")
     Path output;
+
+    @Mixin
+    OutputOptions outputOptions;
 
     @Mixin
     SizingOptions sizing;
@@ -42,8 +47,13 @@ public final class BuildCommand implements Callable<Integer> {
 
     BuildRequest request() {
         long timestamp = sourceDateEpoch();
+        OutputPlan plan = new OutputPlan(outputOptions.outputs(output), outputOptions.strict,
+                outputOptions.kernelSpec());
+        if (plan.outputs().isEmpty()) {
+            throw new KilnException("build: no output; give -o FILE or --format FORMAT=PATH");
+        }
         return new BuildRequest(source, sourceOptions.toSourceOptions(), ext4Options(timestamp),
-                guestOptions.toGuestConfig(), output, timestamp);
+                guestOptions.toGuestConfig(), output, timestamp, plan);
     }
 
     Ext4Options ext4Options(long timestamp) {

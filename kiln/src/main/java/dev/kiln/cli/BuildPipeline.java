@@ -1,23 +1,49 @@
 package dev.kiln.cli;
 
+import dev.kiln.KilnException;
 import dev.kiln.entry.Entry;
 import dev.kiln.entry.EntrySink;
 import dev.kiln.entry.EntryStream;
+import dev.kiln.entry.EntryType;
 import dev.kiln.ext4.Ext4Summary;
 import dev.kiln.ext4.Ext4Writer;
 import dev.kiln.flatten.Flattener;
 import dev.kiln.guest.GuestStage;
 import dev.kiln.output.AtomicOutput;
 import dev.kiln.output.Ext4Sink;
+import dev.kiln.output.OutputFormat;
+import dev.kiln.output.OutputPlan;
+import dev.kiln.output.OutputSpec;
+import dev.kiln.output.Qcow2Writer;
+import dev.kiln.output.SpooledTree;
+import dev.kiln.output.TeeSink;
+import dev.kiln.output.TreeOutputs;
 import dev.kiln.source.Image;
 import dev.kiln.source.Sources;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
-/** source -> flatten -> guest -> ext4 writer -> atomic output: the one place that knows every stage. */
+/**
+ * source -> flatten -> guest -> sinks -> atomic outputs: the one place that knows every stage.
+ *
+ * <p>One pass over the source feeds up to two sinks: the ext4 writer (for ext4 and qcow2,
+ * the qcow2 being converted from the finished raw image) and the tree collector (for
+ * initramfs, kernel+initrd and tar, which need the whole tree before they can be written).
+ * Every output is written to a temporary beside its target and all are renamed into place
+ * only after every one of them succeeded.
+ */
 public final class BuildPipeline {
     private final PrintStream log;
     private final boolean quiet;
@@ -27,23 +53,164 @@ public final class BuildPipeline {
         this.quiet = quiet;
     }
 
+    /** Opens a stream of the final entries (the guest stage's output). */
+    interface Entries {
+        EntryStream open() throws IOException;
+    }
+
+    /** Builds every output of the request; returns the ext4 summary, or null when no ext4 was made. */
     public Ext4Summary run(BuildRequest request) throws IOException {
-        try (Image image = Sources.open(request.source(), request.sourceOptions());
-             AtomicOutput output = AtomicOutput.file(request.output());
-             FileChannel channel = FileChannel.open(output.temporary(), StandardOpenOption.WRITE,
-                     StandardOpenOption.READ);
-             Ext4Writer writer = new Ext4Writer(channel, request.ext4())) {
+        try (Image image = Sources.open(request.source(), request.sourceOptions())) {
+            return build(request, () -> GuestStage.apply(Flattener.flatten(image), image.config(), request.guest(),
+                    request.timestamp()));
+        }
+    }
+
+    /** Writes every output of {@code request} from one pass over {@code entries}. */
+    Ext4Summary build(BuildRequest request, Entries entries) throws IOException {
+        OutputPlan plan = request.plan();
+        if (plan.outputs().isEmpty()) {
+            throw new KilnException("build: no output; give -o FILE or --format FORMAT=PATH");
+        }
+        Map<OutputSpec, AtomicOutput> outputs = new LinkedHashMap<>();
+        List<Path> scratch = new ArrayList<>();
+        SpooledTree tree = null;
+        try {
+            for (OutputSpec o : plan.outputs()) {
+                outputs.put(o, o.format() == OutputFormat.KERNEL_INITRD
+                        ? AtomicOutput.directory(o.path()) : AtomicOutput.file(o.path()));
+            }
+            Path raw = null;
+            if (plan.needsExt4()) {
+                raw = outputs.entrySet().stream().filter(e -> e.getKey().format() == OutputFormat.EXT4)
+                        .map(e -> e.getValue().temporary()).findFirst().orElse(null);
+                if (raw == null) {
+                    // qcow2 without ext4: the raw image is scratch beside the qcow2.
+                    Path beside = first(outputs, OutputFormat.QCOW2).temporary();
+                    raw = Files.createTempFile(beside.getParent(), ".kiln-raw-", ".tmp");
+                    scratch.add(raw);
+                }
+            }
+            if (plan.needsTree()) {
+                Path beside = outputs.entrySet().stream().filter(e -> !e.getKey().format().fromExt4())
+                        .findFirst().orElseThrow().getValue().temporary();
+                tree = new SpooledTree(beside.toAbsolutePath().getParent(), request.timestamp());
+            }
             Progress progress = new Progress(log, quiet);
-            try (EntryStream flat = Flattener.flatten(image);
-                 EntryStream entries = GuestStage.apply(flat, image.config(), request.guest(), request.timestamp())) {
-                drain(entries, progress.wrap(new Ext4Sink(writer)));
+            Ext4Summary summary = writeAll(request, entries, raw, tree, progress);
+            for (Map.Entry<OutputSpec, AtomicOutput> e : outputs.entrySet()) {
+                derive(request, e.getKey(), e.getValue().temporary(), raw, tree, scratch);
+            }
+            for (AtomicOutput out : outputs.values()) {
+                out.commit();
+            }
+            for (OutputSpec o : plan.outputs()) {
+                if (o.format() == OutputFormat.EXT4) {
+                    progress.done(o.path().toString(), summary);
+                } else if (!quiet) {
+                    log.printf("kiln: wrote %s (%s)%n", o.path(), o.format());
+                }
+            }
+            return summary;
+        } finally {
+            for (AtomicOutput out : outputs.values()) {
+                out.close();
+            }
+            if (tree != null) {
+                tree.close();
+            }
+            for (Path p : scratch) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** The single pass: every entry goes to the ext4 writer, the tree collector, or both. */
+    private static Ext4Summary writeAll(BuildRequest request, Entries source, Path raw, SpooledTree tree,
+                                        Progress progress) throws IOException {
+        FileChannel channel = null;
+        Ext4Writer writer = null;
+        try {
+            EntrySink sink = tree;
+            if (raw != null) {
+                channel = FileChannel.open(raw, StandardOpenOption.WRITE, StandardOpenOption.READ);
+                writer = new Ext4Writer(channel, request.ext4());
+                sink = tree == null ? new Ext4Sink(writer) : new TeeSink(tree, new Ext4Sink(writer));
+            }
+            try (EntryStream entries = source.open()) {
+                drain(entries, progress.wrap(sink));
+            }
+            if (writer == null) {
+                return null;
             }
             Ext4Summary summary = writer.finish();
             channel.force(true);
-            output.commit();
-            progress.done(request.output().toString(), summary);
             return summary;
+        } finally {
+            if (writer != null) {
+                writer.close();
+            }
+            if (channel != null) {
+                channel.close();
+            }
         }
+    }
+
+    /** Writes one output's temporary from the finished raw image or the collected tree. */
+    private void derive(BuildRequest request, OutputSpec o, Path temporary, Path raw, SpooledTree tree,
+                        List<Path> scratch) throws IOException {
+        TreeOutputs trees = tree == null ? null
+                : new TreeOutputs(tree, request.plan().strict(), w -> log.println("kiln: warning: " + w));
+        String what = o.format() + " " + o.path();
+        switch (o.format()) {
+            case EXT4 -> { }   // the writer wrote it in place
+            case QCOW2 -> Qcow2Writer.convert(raw, temporary);
+            case INITRAMFS -> trees.initramfs(temporary, what, o.compression());
+            case TAR -> trees.tar(temporary, what, o.compression());
+            case KERNEL_INITRD -> {
+                OutputPlan.KernelSpec k = request.plan().kernel();
+                Path kernel = k.file();
+                if (kernel == null && k.image() != null) {
+                    kernel = Files.createTempFile(temporary.getParent(), ".kiln-kernel-", ".tmp");
+                    scratch.add(kernel);
+                    extractKernel(request, k.image(), kernel);
+                }
+                trees.kernelInitrd(temporary, what, o.compression(), kernel, k.fullCmdline());
+            }
+        }
+    }
+
+    /** Copies /kernel or the last /boot/vmlinuz* of another image (LinuxKit's kernel images). */
+    private static void extractKernel(BuildRequest request, String reference, Path target) throws IOException {
+        byte[] best = null;
+        try (Image image = Sources.open(reference, request.sourceOptions());
+             EntryStream entries = Flattener.flatten(image)) {
+            for (Entry e = entries.next(); e != null; e = entries.next()) {
+                String path = e.pathString();
+                boolean top = path.equals("kernel");
+                boolean boot = path.startsWith("boot/vmlinuz") && path.indexOf('/', 5) < 0;
+                if (e.type() != EntryType.FILE || !(top || boot)) {
+                    continue;
+                }
+                if (best != null && new String(best, StandardCharsets.UTF_8).equals("kernel")) {
+                    continue;   // /kernel wins over /boot
+                }
+                if (top || best == null || java.util.Arrays.compareUnsigned(e.path(), best) > 0) {
+                    best = e.path();
+                    // Not closed: the entry's stream belongs to the layer reader.
+                    InputStream in = e.content();
+                    Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        if (best == null) {
+            throw new KilnException(reference + ": kernel image has no /kernel or /boot/vmlinuz*");
+        }
+    }
+
+    private static AtomicOutput first(Map<OutputSpec, AtomicOutput> outputs, OutputFormat format) {
+        return outputs.entrySet().stream().filter(e -> e.getKey().format() == format).findFirst().orElseThrow()
+                .getValue();
     }
 
     static void drain(EntryStream entries, EntrySink sink) throws IOException {

@@ -32,6 +32,15 @@ final class CpioWriter {
     }
 
     static void write(SpooledTree tree, OutputStream out) throws IOException {
+        write(tree, out, null, null);
+    }
+
+    /**
+     * @param initLink when not null, a symlink "init" to it is added right after the root
+     *                 (the tree has no /init of its own)
+     * @param skip     when not null, a top-level name left out (the LinuxKit /kernel file)
+     */
+    static void write(SpooledTree tree, OutputStream out, byte[] initLink, byte[] skip) throws IOException {
         IdentityHashMap<SpooledTree.Node, Integer> links = tree.linkCounts();
         IdentityHashMap<SpooledTree.Node, Long> inodes = new IdentityHashMap<>();
         IdentityHashMap<SpooledTree.Node, Integer> written = new IdentityHashMap<>();
@@ -49,6 +58,9 @@ final class CpioWriter {
         try (CpioArchiveOutputStream cpio = new CpioArchiveOutputStream(shield, CpioConstants.FORMAT_NEW,
                 CpioConstants.BLOCK_SIZE, "ISO-8859-1")) {
             tree.walk((path, node) -> {
+                if (skip != null && java.util.Arrays.equals(path, skip)) {
+                    return;
+                }
                 String name = path.length == 0 ? "." : new String(path, StandardCharsets.ISO_8859_1);
                 CpioArchiveEntry e = new CpioArchiveEntry(CpioConstants.FORMAT_NEW, name);
                 // Inode numbers start at 1: commons-compress replaces inode 0 by its own counter.
@@ -80,6 +92,17 @@ final class CpioWriter {
                     cpio.write(node.linkTarget);
                 }
                 cpio.closeArchiveEntry();
+                if (path.length == 0 && initLink != null) {
+                    CpioArchiveEntry init = new CpioArchiveEntry(CpioConstants.FORMAT_NEW, "init");
+                    init.setInode(inodes.size() + 1_000_000_000L);
+                    init.setMode(CpioConstants.C_ISLNK | 0777);
+                    init.setNumberOfLinks(1);
+                    init.setTime(Math.max(0, Math.min(MAX_FIELD, node.mtime)));
+                    init.setSize(initLink.length);
+                    cpio.putArchiveEntry(init);
+                    cpio.write(initLink);
+                    cpio.closeArchiveEntry();
+                }
             });
             cpio.finish();
         }

@@ -1,0 +1,77 @@
+package dev.kiln.output;
+
+import dev.kiln.KilnException;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** What a build can produce; several may come out of one pass over the source. */
+public enum OutputFormat {
+    /** A raw, sparse ext4 filesystem image. */
+    EXT4("ext4", ".ext4"),
+    /** The same ext4 filesystem in a qcow2 v3 file, only non-zero clusters stored. */
+    QCOW2("qcow2", ".qcow2"),
+    /** A newc cpio archive of the tree, compressed, with /init: a bootable initramfs. */
+    INITRAMFS("initramfs", ".cpio"),
+    /** A directory with kernel, initrd.img and cmdline. */
+    KERNEL_INITRD("kernel+initrd", "-boot"),
+    /** The tree as a pax tar archive, like {@code crane export}. */
+    TAR("tar", ".tar");
+
+    private final String flag;
+    private final String suffix;
+
+    OutputFormat(String flag, String suffix) {
+        this.flag = flag;
+        this.suffix = suffix;
+    }
+
+    /** Whether the format is made from the ext4 image (rather than from the collected tree). */
+    public boolean fromExt4() {
+        return this == EXT4 || this == QCOW2;
+    }
+
+    /** The default file name suffix, used when a path is derived from {@code -o}. */
+    public String suffix(Compression compression) {
+        if (this == INITRAMFS || this == TAR) {
+            return suffix + switch (compression) {
+                case GZIP -> ".gz";
+                case ZSTD -> ".zst";
+                case NONE -> "";
+            };
+        }
+        return suffix;
+    }
+
+    /** The compression when none is asked for: initramfs gzip; tar from its file name, else none. */
+    public Compression defaultCompression(String path) {
+        if (this == INITRAMFS || this == KERNEL_INITRD) {
+            return Compression.GZIP;
+        }
+        if (this == TAR && path != null) {
+            if (path.endsWith(".gz") || path.endsWith(".tgz")) {
+                return Compression.GZIP;
+            }
+            if (path.endsWith(".zst") || path.endsWith(".tzst")) {
+                return Compression.ZSTD;
+            }
+        }
+        return Compression.NONE;
+    }
+
+    public static OutputFormat parse(String where, String name) {
+        for (OutputFormat f : values()) {
+            if (f.flag.equals(name.trim().toLowerCase(Locale.ROOT))) {
+                return f;
+            }
+        }
+        throw new KilnException(where + " " + name + ": unknown format; expected one of "
+                + Arrays.stream(values()).map(OutputFormat::toString).collect(Collectors.joining(", ")));
+    }
+
+    @Override
+    public String toString() {
+        return flag;
+    }
+}

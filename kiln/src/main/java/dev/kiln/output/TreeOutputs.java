@@ -1,0 +1,132 @@
+package dev.kiln.output;
+
+import dev.kiln.KilnException;
+import dev.kiln.entry.EntryType;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/** Writes the outputs made from the collected tree: initramfs, kernel+initrd and tar. */
+public final class TreeOutputs {
+    /** At most this many paths are named in a warning; the rest are counted. */
+    private static final int LISTED = 20;
+
+    private final SpooledTree tree;
+    private final boolean strict;
+    private final Consumer<String> warnings;
+
+    /**
+     * @param strict   a dropped xattr is an error instead of a warning
+     * @param warnings receives one line per warning
+     */
+    public TreeOutputs(SpooledTree tree, boolean strict, Consumer<String> warnings) {
+        this.tree = tree;
+        this.strict = strict;
+        this.warnings = warnings;
+    }
+
+    /** A compressed newc cpio of the tree, with /init. */
+    public void initramfs(Path file, String what, Compression compression) throws IOException {
+        initramfs(file, what, compression, null);
+    }
+
+    private void initramfs(Path file, String what, Compression compression, byte[] skip) throws IOException {
+        byte[] initLink = initLink(what);
+        List<String> dropped = CpioWriter.filesWithXattrs(tree);
+        if (!dropped.isEmpty()) {
+            String list = summarize(dropped);
+            if (strict) {
+                throw new KilnException(what + ": cpio cannot hold xattrs, and " + dropped.size()
+                        + " files have some (--strict): " + list);
+            }
+            warnings.accept(what + ": cpio cannot hold xattrs; dropped those of " + dropped.size() + " files: " + list);
+        }
+        try (OutputStream out = compression.wrap(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16))) {
+            CpioWriter.write(tree, out, initLink, skip);
+        }
+    }
+
+    /** The tree as a pax tar. */
+    public void tar(Path file, String what, Compression compression) throws IOException {
+        try (OutputStream out = compression.wrap(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16))) {
+            TarWriter.write(tree, out, socket -> warnings.accept(what + ": tar cannot hold sockets; left out "
+                    + socket));
+        }
+    }
+
+    /**
+     * A directory with {@code kernel}, {@code initrd.img} and {@code cmdline}. The kernel is
+     * {@code kernelFile} when given, else the image's own, the LinuxKit way: {@code /kernel}
+     * (then left out of the initrd, as LinuxKit does) or the last {@code /boot/vmlinuz*}.
+     */
+    public void kernelInitrd(Path dir, String what, Compression compression, Path kernelFile, String cmdline)
+            throws IOException {
+        Files.createDirectories(dir);
+        byte[] skip = null;
+        if (kernelFile != null) {
+            if (!Files.isRegularFile(kernelFile)) {
+                throw new KilnException(kernelFile + ": kernel file not found");
+            }
+            Files.copy(kernelFile, dir.resolve("kernel"), StandardCopyOption.REPLACE_EXISTING);
+        } else {
+            byte[] kernelPath = findKernel(tree);
+            if (kernelPath == null) {
+                throw new KilnException(what + ": no kernel: give --kernel FILE (or kernel: in the spec), "
+                        + "or build from an image that has /kernel or /boot/vmlinuz*");
+            }
+            try (InputStream in = tree.open(tree.find(kernelPath))) {
+                Files.copy(in, dir.resolve("kernel"), StandardCopyOption.REPLACE_EXISTING);
+            }
+            if (new String(kernelPath, StandardCharsets.UTF_8).equals("kernel")) {
+                skip = kernelPath;
+            }
+        }
+        initramfs(dir.resolve("initrd.img"), what + "/initrd.img", compression, skip);
+        Files.writeString(dir.resolve("cmdline"), cmdline + "\n");
+    }
+
+    /** Path of the image's kernel ("kernel", else the greatest "boot/vmlinuz*"), or null. */
+    static byte[] findKernel(SpooledTree tree) {
+        SpooledTree.Node top = tree.find("kernel");
+        if (top != null && top.type == EntryType.FILE) {
+            return "kernel".getBytes(StandardCharsets.UTF_8);
+        }
+        SpooledTree.Node boot = tree.find("boot");
+        byte[] best = null;
+        if (boot != null && boot.isDirectory()) {
+            for (Map.Entry<byte[], SpooledTree.Node> c : boot.children.entrySet()) {
+                if (c.getValue().type == EntryType.FILE
+                        && new String(c.getKey(), StandardCharsets.ISO_8859_1).startsWith("vmlinuz")) {
+                    best = c.getKey();   // children are sorted: the last one wins
+                }
+            }
+        }
+        return best == null ? null : SpooledTree.join("boot".getBytes(StandardCharsets.UTF_8), best);
+    }
+
+    /** The kernel runs /init from an initramfs; link it to /sbin/init when the tree has none. */
+    private byte[] initLink(String what) {
+        if (tree.find("init") != null) {
+            return null;
+        }
+        if (tree.find("sbin/init") != null) {
+            return "/sbin/init".getBytes(StandardCharsets.UTF_8);
+        }
+        throw new KilnException(what + ": the tree has neither /init nor /sbin/init, and the kernel runs /init "
+                + "from an initramfs; build with --init kiln, or add one");
+    }
+
+    private static String summarize(List<String> paths) {
+        String shown = String.join(", ", paths.subList(0, Math.min(LISTED, paths.size())));
+        return paths.size() > LISTED ? shown + " and " + (paths.size() - LISTED) + " more" : shown;
+    }
+}
