@@ -84,6 +84,12 @@ class FlattenerTest {
     }
 
     @Test
+    void ext4ImageMatchesUmociUnpack() throws Exception {
+        List<String> expected = OciFixtures.reference(layout, "t", work);
+        assertThat(OciFixtures.built("oci:" + layout + ":t", work, expected)).containsExactlyElementsOf(expected);
+    }
+
+    @Test
     void matchesUmociUnpack() throws Exception {
         List<String> expected = OciFixtures.reference(layout, "t", work);
         List<String> actual = OciFixtures.flattened("oci:" + layout + ":t");

@@ -67,6 +67,36 @@ public final class OciFixtures {
         return lines.stream().map(l -> MTIME.matcher(l).replaceAll("")).toList();
     }
 
+    /** What the guest stage may add that an image need not have (ignored when the image lacks them). */
+    private static final List<String> GUEST_PATHS = List.of("/dev", "/proc", "/sys", "/run", "/tmp", "/sbin",
+            "/sbin/init", "/etc");
+
+    /**
+     * Builds an ext4 image with {@code kiln build}, checks it with {@code e2fsck -fn}, loop-mounts
+     * it and lists it like the reference, leaving out what Kiln adds (/etc/kiln, lost+found).
+     */
+    public static List<String> built(String reference, Path work, List<String> expected) throws IOException {
+        Path out = Files.createTempFile(work, "image", ".ext4");
+        Files.delete(out);
+        int code = dev.kiln.cli.Main.run("build", reference, "-o", out.toString(), "--init", "none", "-q");
+        if (code != 0) {
+            throw new AssertionError("kiln build " + reference + " exited " + code);
+        }
+        try {
+            dev.kiln.testing.Ext4Image.assertClean(out);
+            try (dev.kiln.testing.Ext4Image.Mount m = dev.kiln.testing.Ext4Image.mount(out, false)) {
+                List<String> lines = withoutMtimes(TreeListing.of(m.dir(), "etc/kiln", "lost+found"));
+                return lines.stream().filter(l -> {
+                    String path = l.substring(0, l.indexOf('|'));
+                    return !GUEST_PATHS.contains(path)
+                            || expected.stream().anyMatch(e -> e.startsWith(path + "|"));
+                }).toList();
+            }
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
     /** Opens the reference and lists what the Flattener emits. */
     public static List<String> flattened(String reference) throws IOException {
         return flattened(reference, SourceOptions.defaults());

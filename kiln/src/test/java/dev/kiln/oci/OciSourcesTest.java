@@ -115,6 +115,8 @@ class OciSourcesTest {
                 "docker-archive:" + dockerArchive + ":docker.io/kiln/app:1")) {
             assertThat(OciFixtures.flattened(ref)).as(ref).containsExactlyElementsOf(reference);
         }
+        assertThat(OciFixtures.built("docker-archive:" + dockerArchive, work, reference)).containsExactlyElementsOf(reference);
+        assertThat(OciFixtures.built("oci-archive:" + ociArchive, work, reference)).containsExactlyElementsOf(reference);
         try (Image image = Sources.open("docker-archive:" + dockerArchive, SourceOptions.defaults())) {
             assertThat(image.config().entrypoint()).containsExactly("/usr/bin/tool");
             assertThat(image.layers()).hasSize(2);
