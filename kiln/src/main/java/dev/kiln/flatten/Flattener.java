@@ -6,6 +6,7 @@ import dev.kiln.entry.EntryStream;
 import dev.kiln.entry.EntryType;
 import dev.kiln.source.Image;
 import dev.kiln.source.Layer;
+import dev.kiln.tar.TarReader;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -96,7 +97,7 @@ public final class Flattener implements EntryStream {
                 entryIndex = 0;
                 linkOrigin = new HashMap<>();
                 relocated = new HashMap<>();
-                reader = LayerTars.open(prefetcher.take(k), layers.get(k).digest());
+                reader = new TarReader(prefetcher.take(k), layers.get(k).digest());
             }
             Entry e = reader.next();
             if (e == null) {
@@ -170,7 +171,7 @@ public final class Flattener implements EntryStream {
     private Entry reread(byte[] origin, Entry link) throws IOException {
         Layer layer = layers.get(k);
         long last = -1;
-        try (EntryStream scan = LayerTars.open(layer.open(), layer.digest())) {
+        try (EntryStream scan = new TarReader(layer.open(), layer.digest())) {
             long i = 0;
             for (Entry x = scan.next(); x != null && ++i < entryIndex; x = scan.next()) {
                 if (x.type() == EntryType.FILE && Arrays.equals(x.path(), origin)) {
@@ -183,7 +184,7 @@ public final class Flattener implements EntryStream {
                     + new String(link.linkTarget(), StandardCharsets.UTF_8)
                     + ", which is not a file earlier in the same layer");
         }
-        slowReader = LayerTars.open(layer.open(), layer.digest());
+        slowReader = new TarReader(layer.open(), layer.digest());
         Entry x = null;
         for (long i = 0; i < last; i++) {
             x = slowReader.next();
