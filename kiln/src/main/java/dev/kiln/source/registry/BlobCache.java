@@ -61,6 +61,11 @@ public final class BlobCache {
         return root.resolve("blobs").resolve("sha256").resolve(Digests.hex(digest));
     }
 
+    /** Where a download of {@code digest} in progress (or interrupted) keeps its bytes. */
+    Path partialPath(String digest) {
+        return root.resolve("tmp").resolve(Digests.hex(digest) + ".partial");
+    }
+
     /** The cached blob, if present (and marks it used). */
     Optional<Path> get(String digest) {
         Path p = blobPath(digest);
@@ -115,7 +120,7 @@ public final class BlobCache {
             if (hit.isPresent()) {
                 return hit.get();
             }
-            Path partial = tmp.resolve(hex + ".partial");
+            Path partial = partialPath(digest);
             String actual = downloader.download(partial);
             long got = Files.size(partial);
             if (!actual.equals(digest) || (size >= 0 && got != size)) {

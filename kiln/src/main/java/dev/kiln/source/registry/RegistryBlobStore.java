@@ -56,6 +56,12 @@ final class RegistryBlobStore implements BlobStore {
     public InputStream openRaw(Descriptor descriptor) throws IOException {
         if (isLayer(descriptor)) {
             startPrefetch();
+            Future<Path> pending = downloads.get(descriptor.digest());
+            if (pending != null && !pending.isDone() && cache.get(descriptor.digest()).isEmpty()) {
+                // Stream the layer as it arrives instead of waiting for its last byte.
+                return new GrowingFileInputStream(cache.partialPath(descriptor.digest()), pending,
+                        describe() + "@" + descriptor.digest());
+            }
         }
         return Files.newInputStream(file(descriptor));
     }

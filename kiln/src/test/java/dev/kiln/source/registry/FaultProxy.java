@@ -35,6 +35,9 @@ final class FaultProxy implements AutoCloseable {
     volatile Runnable onCut = () -> { };
     /** When set, blob GETs are answered with a 307 to this base URL + "/HEX?sig=test" (like S3). */
     volatile String redirectBlobsTo;
+    /** When set, blob bodies longer than {@link #stallAfter} pause after that many bytes until it opens. */
+    volatile java.util.concurrent.CountDownLatch stall;
+    volatile long stallAfter;
     /** The requests that carried an Authorization header. */
     final List<String> authorized = new CopyOnWriteArrayList<>();
 
@@ -99,6 +102,16 @@ final class FaultProxy implements AutoCloseable {
                 // Closing with fewer bytes than announced makes the server drop the connection.
                 ex.close();
                 return;
+            }
+            java.util.concurrent.CountDownLatch latch = stall;
+            if (latch != null && ex.getRequestURI().getPath().contains("/blobs/") && length > stallAfter) {
+                out.write(in.readNBytes((int) stallAfter));
+                out.flush();
+                try {
+                    latch.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             in.transferTo(out);
         }

@@ -236,4 +236,47 @@ class RegistrySourceTest {
                 .hasMessageStartingWith("no-such-host.invalid/ns/app:v1: unknown host");
         assertThat(System.nanoTime() - start).isLessThan(5_000_000_000L); // no retries with backoff
     }
+
+    @Test
+    void aLayerIsReadWhileItIsStillDownloading() throws Exception {
+        byte[] big = new byte[1 << 20];
+        new java.util.Random(7).nextBytes(big);
+        Path streamLayout = TestImages.layout(dir.resolve("stream-layout"));
+        TestImages.image(streamLayout, "s", "amd64", TestImages.files("etc/", "", "etc/first", "early\n", "data/", "", "data/big.bin", big));
+        registry.push(streamLayout, "s", "ns/stream:s", false);
+        Path cache = dir.resolve("cache-stream");
+        try (FaultProxy proxy = new FaultProxy(registry.hostPort(), Long.MAX_VALUE, 0)) {
+            proxy.stallAfter = 100_000;
+            proxy.stall = new java.util.concurrent.CountDownLatch(1);
+            try (Image image = open(proxy.hostPort() + "/ns/stream:s", null, cache)) {
+                Layer layer = image.layers().get(0);
+                var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+                try (InputStream in = layer.open(); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+                    // The first file comes out while the registry holds back the rest of the blob.
+                    var first = pool.submit(() -> {
+                        TarArchiveEntry e;
+                        while ((e = tar.getNextEntry()) != null && !e.isFile()) {
+                            // skip directories
+                        }
+                        return e.getName() + "=" + new String(tar.readAllBytes(), StandardCharsets.UTF_8);
+                    });
+                    assertThat(first.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("etc/first=early\n");
+                    assertThat(new BlobCache(cache).get(layer.digest())).isEmpty();
+                    proxy.stall.countDown();
+                    TarArchiveEntry e;
+                    while ((e = tar.getNextEntry()) != null && !e.isFile()) {
+                        // skip directories
+                    }
+                    assertThat(e.getName()).isEqualTo("data/big.bin");
+                    assertThat(tar.readAllBytes()).isEqualTo(big);
+                    assertThat(tar.getNextEntry()).isNull();
+                    in.transferTo(java.io.OutputStream.nullOutputStream()); // to the end: digest verified
+                } finally {
+                    proxy.stall.countDown();
+                    pool.shutdownNow();
+                }
+                assertThat(new BlobCache(cache).get(layer.digest())).isPresent();
+            }
+        }
+    }
 }
