@@ -27,6 +27,8 @@ import java.util.zip.CRC32C;
 public final class Ext4Writer implements Closeable {
     /** Fast symlinks keep their target in i_block when it is shorter than this. */
     static final int FAST_SYMLINK_MAX = 60;
+    /** ext4's limit on names for one non-directory inode (EXT4_LINK_MAX). */
+    static final int MAX_LINKS = 65000;
 
     private final FileChannel output;
     private final Ext4Options options;
@@ -37,11 +39,19 @@ public final class Ext4Writer implements Closeable {
     private final Map<Integer, XattrEncoder.Layout> xattrLayouts = new TreeMap<>();
     private final MessageDigest digest;
     private final CRC32C contentSum = new CRC32C();
+    private final ByteBuffer scratch = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
     private final int gdtRegion;
     private IOException failure;
     private boolean finished;
+    private boolean started;
 
     public Ext4Writer(FileChannel output, Ext4Options options) {
+        if (options.label() != null && options.label().getBytes(StandardCharsets.UTF_8).length > 16) {
+            throw new IllegalArgumentException("label \"" + options.label() + "\" is longer than 16 bytes");
+        }
+        if (options.uuid() != null && options.uuid().length != 16) {
+            throw new IllegalArgumentException("uuid must be 16 bytes, not " + options.uuid().length);
+        }
         this.output = output;
         this.options = options;
         this.tree = new Tree(inodes, options.creationTime());
@@ -140,6 +150,10 @@ public final class Ext4Writer implements Closeable {
             if (existing != null && existing == target) {
                 return;
             }
+            if (inodes.links[target] >= MAX_LINKS) {
+                throw new Ext4Exception(Tree.show(path) + ": more than " + MAX_LINKS + " hard links to "
+                        + Tree.show(existingPath));
+            }
             // Count the new name first, so replacing a subtree that holds the target keeps it.
             inodes.links[target]++;
             tree.attach(slot.parent(), slot.name(), target);
@@ -199,6 +213,11 @@ public final class Ext4Writer implements Closeable {
             throw new IllegalStateException("writer already finished");
         }
         try {
+            if (!started) {
+                // Unwritten blocks must read as zeros (holes), whatever the file held before.
+                output.truncate(0);
+                started = true;
+            }
             step.run();
         } catch (IOException e) {
             failure = e;
@@ -248,6 +267,6 @@ public final class Ext4Writer implements Closeable {
     }
 
     private void digestLong(long v) {
-        digest.update(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, v).array());
+        digest.update(scratch.putLong(0, v).array());
     }
 }

@@ -57,7 +57,9 @@ final class MetadataWriter {
     }
 
     Ext4Summary write() throws IOException {
-        if (options.journal()) {
+        // mke2fs gives filesystems under 2,048 blocks no journal; the layout then planned none.
+        boolean journal = layout.journalExtents.length > 0;
+        if (journal) {
             writeJournal();
         }
         ResizeInode resize = layout.resizeDind == 0 ? null
@@ -129,7 +131,7 @@ final class MetadataWriter {
         }
         Superblock sb = new Superblock((long) ipg * layout.groups, layout.blocks, freeBlocks, freeInodes, ipg,
                 Math.max(0, layout.reservedGdt), resize != null, uuid, options.label(), hashSeed,
-                options.journal(), jnl, time);
+                journal, jnl, time);
         for (int g = 0; g < layout.groups; g++) {
             if (Geometry.hasSuper(g)) {
                 long first = (long) g * BLOCKS_PER_GROUP;

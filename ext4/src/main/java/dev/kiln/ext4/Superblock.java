@@ -51,7 +51,7 @@ record Superblock(long inodesCount, long blocksCount, long freeBlocks, long free
         b.putInt(0x64, RO_COMPAT);
         b.position(0x68);
         b.put(uuid);
-        byte[] name = label.getBytes(StandardCharsets.UTF_8);
+        byte[] name = label == null ? new byte[0] : label.getBytes(StandardCharsets.UTF_8);
         b.put(name, 0, Math.min(16, name.length));
         b.putShort(0xCE, (short) reservedGdtBlocks);
         if (journal) {

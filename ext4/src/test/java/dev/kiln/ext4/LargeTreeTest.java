@@ -65,6 +65,36 @@ class LargeTreeTest {
         assertThat(debugfs(img, "stat /many/d65000")).contains("Links: 2");
     }
 
+    @Test
+    @Tag("slow")
+    void sixtyFiveThousandHardLinksAndNotOneMore() throws Exception {
+        List<Item> items = new ArrayList<>();
+        items.add(file("links/l0", attrs(0644), b("shared")));
+        for (int i = 1; i < Ext4Writer.MAX_LINKS; i++) {
+            items.add(hardLink("links/l" + i, "links/l0"));
+        }
+        Path img = tmp.resolve("img");
+        build(img, options(), items);
+        assertClean(img);
+        assertThat(debugfs(img, "stat /links/l64999")).contains("Links: 65000");
+        items.add(hardLink("links/one-more", "links/l0"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> build(tmp.resolve("img2"), options(), items))
+                .isInstanceOf(Ext4Exception.class).hasMessageStartingWith("links/one-more: more than 65000 hard links");
+    }
+
+    @Test
+    @Tag("slow")
+    void aMillionFilesFitInAOneGibHeap() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path img = tmp.resolve("img");
+        Result r = run(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"), MillionFiles.class.getName(),
+                img.toString(), "1000000", "empty");
+        assertThat(r.exitCode()).as(r.output()).isZero();
+        assertThat(r.output()).contains("inodes=");
+        assertClean(img);
+        assertThat(debugfs(img, "stat /usr/share/d999/file-999999")).contains("Type: regular");
+    }
+
     /** A cheap non-zero pattern: every block differs, no block is all zeros. */
     static final class Pattern extends InputStream {
         private long pos;

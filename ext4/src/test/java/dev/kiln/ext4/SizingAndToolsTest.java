@@ -93,6 +93,16 @@ class SizingAndToolsTest {
     }
 
     @Test
+    void tinyExactSizeGetsNoJournalAndNoResizeInode() throws Exception {
+        Path img = tmp.resolve("img");
+        Ext4Summary s = build(img, options().withSizeBytes(1L << 20), items(file("f", attrs(0644), b("tiny"))));
+        assertClean(img);
+        assertThat(s.blockCount()).isEqualTo(256);
+        assertThat(run("tune2fs", "-l", img.toString()).output()).doesNotContain("has_journal");
+        assertThat(new String(cat(img, "f"))).isEqualTo("tiny");
+    }
+
+    @Test
     void inodeCountOverride() throws Exception {
         Path img = tmp.resolve("img");
         Ext4Summary s = build(img, options().withInodeCount(5000), tree(6));
