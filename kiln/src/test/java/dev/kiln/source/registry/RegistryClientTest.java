@@ -332,4 +332,50 @@ class RegistryClientTest {
             registry.restart("");
         }
     }
+
+    @Test
+    void anotherProcessDownloadingTheSameBlobIsWaitedForNotDuplicated() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 is not installed");
+        registry.restart("");
+        JsonNode layer = TestImages.manifest(layout, "v1").path("layers").get(1);
+        String digest = layer.path("digest").asText();
+        long size = layer.path("size").asLong();
+        BlobCache cache = new BlobCache(dir.resolve("cache-processes"));
+        String hex = digest.substring("sha256:".length());
+        Path lockFile = Files.createDirectories(cache.root().resolve("tmp")).resolve(hex + ".lock");
+        Path blob = Files.createDirectories(cache.root().resolve("blobs/sha256")).resolve(hex);
+        Path source = layout.resolve("blobs/sha256").resolve(hex);
+        // The other "kiln": takes the same POSIX record lock (fcntl, as the JVM's FileLock does),
+        // waits to be told, then publishes the blob the way kiln does (rename into place) and unlocks.
+        Process other = new ProcessBuilder("python3", "-c", String.join("\n",
+                "import fcntl, os, shutil, sys",
+                "f = open(sys.argv[1], 'w')",
+                "fcntl.lockf(f, fcntl.LOCK_EX)",
+                "print('locked', flush=True)",
+                "sys.stdin.readline()",
+                "shutil.copyfile(sys.argv[2], sys.argv[3] + '.tmp')",
+                "os.rename(sys.argv[3] + '.tmp', sys.argv[3])",
+                "fcntl.lockf(f, fcntl.LOCK_UN)"),
+                lockFile.toString(), source.toString(), blob.toString()).redirectErrorStream(true).start();
+        try (FaultProxy proxy = new FaultProxy(registry.hostPort(), Long.MAX_VALUE, 0)) {
+            assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(other.getInputStream())).readLine()).isEqualTo("locked");
+            RegistryClient c = client(proxy.hostPort(), null);
+            var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                var fetched = pool.submit(() -> cache.fetch(digest, size, new BlobDownload(c, "ns/app", digest, size, Progress.NONE)));
+                Thread.sleep(500);
+                assertThat(fetched).isNotDone(); // blocked on the other process's lock
+                other.getOutputStream().write('\n');
+                other.getOutputStream().flush();
+                assertThat(Files.readAllBytes(fetched.get(30, java.util.concurrent.TimeUnit.SECONDS)))
+                        .isEqualTo(TestImages.blob(layout, digest));
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(proxy.requests).noneMatch(r -> r.contains("/blobs/"));
+        } finally {
+            other.destroy();
+            other.waitFor();
+        }
+    }
 }
