@@ -47,7 +47,20 @@ public final class RegistrySource {
     }
 
     public static Image open(String reference, SourceOptions options) throws IOException {
-        return open(Reference.parse(reference), options, Settings.defaults());
+        return open(parseForUser(reference), options, Settings.defaults());
+    }
+
+    /** Parses a reference; a local path given without a prefix gets a hint instead of a syntax error. */
+    static Reference parseForUser(String reference) {
+        try {
+            return Reference.parse(reference);
+        } catch (KilnException e) {
+            if (reference.startsWith("/") || reference.startsWith(".") || Files.exists(Path.of(reference))) {
+                throw new KilnException(reference + ": not a registry reference; name local sources with a prefix:"
+                        + " tar:, dir:, oci:, oci-archive: or docker-archive:");
+            }
+            throw e;
+        }
     }
 
     static RegistryImage open(Reference ref, SourceOptions options, Settings settings) throws IOException {
@@ -78,7 +91,7 @@ public final class RegistrySource {
      * {@code name} (default: the reference's tag; none for a digest-only reference).
      */
     public static Pulled pull(String reference, SourceOptions options, Path dir, String name) throws IOException {
-        return pull(Reference.parse(reference), options, Settings.defaults(), dir, name);
+        return pull(parseForUser(reference), options, Settings.defaults(), dir, name);
     }
 
     static Pulled pull(Reference ref, SourceOptions options, Settings settings, Path dir, String name) throws IOException {
