@@ -74,7 +74,7 @@ record Superblock(long inodesCount, long blocksCount, long freeBlocks, long free
         b.putInt(0x158, (int) (freeBlocks >>> 32));
         b.putShort(0x15C, (short) Geometry.EXTRA_ISIZE);
         b.putShort(0x15E, (short) Geometry.EXTRA_ISIZE);
-        b.putInt(0x160, 0x1); // signed directory hash, as mke2fs on x86
+        b.putInt(0x160, 0x2); // unsigned directory hash: DirectoryEncoder reads name bytes as unsigned
         b.put(0x174, (byte) Geometry.LOG_GROUPS_PER_FLEX);
         b.put(0x175, (byte) 1); // checksum type crc32c
         int hi = (int) (time >> 32) & 0xFF;
