@@ -69,11 +69,16 @@ final class Layout {
         end = a.next();
     }
 
-    /** Inodes per group: at least enough for what is used, else one per 16 KiB like mke2fs. */
+    /**
+     * Inodes per group: what was asked for, else at least what is used plus the headroom share,
+     * else mke2fs's ratio (one per 4 KiB below 512 MiB, the "small" type; one per 16 KiB above).
+     */
     static int inodesPerGroup(long blocks, long usedInodes, long requested, double spare) {
         long groups = Geometry.groupsFor(blocks);
+        long bytes = blocks * BLOCK_SIZE;
+        long ratio = bytes < (512L << 20) ? 4096 : 16384;
         long total = requested > 0 ? requested
-                : Math.max(blocks * BLOCK_SIZE / 16384, (long) Math.ceil(usedInodes * (1 + spare)) + 16);
+                : Math.max(bytes / ratio, (long) Math.ceil(usedInodes * (1 + spare)) + 16);
         long perGroup = (total + groups - 1) / groups;
         perGroup = (perGroup + INODES_PER_BLOCK - 1) / INODES_PER_BLOCK * INODES_PER_BLOCK;
         return (int) Math.max(INODES_PER_BLOCK, perGroup);
