@@ -37,6 +37,26 @@ class EdgeCaseImageTest {
     }
 
     @Test
+    void mixedTreeMatchesItsDescriptionThroughTheKernel() throws Exception {
+        byte[] holey = new byte[5 * 4096];
+        holey[3 * 4096 + 7] = 9;
+        verify(tmp.resolve("img"), items(
+                dir("etc", attrs(0755)),
+                file("etc/passwd", new Attributes(0644, 0, 0, 1_600_000_000L, 0, Map.of()), b("root:x:0:0::/root:/bin/sh\n")),
+                file("usr/bin/su", new Attributes(04755, 0, 0, 1_600_000_001L, 0, Map.of()), b("ELF")),
+                file("home/user/.profile", new Attributes(0600, 100000, 100000, 1_600_000_002L, 0, Map.of()), holey),
+                hardLink("usr/bin/su2", "usr/bin/su"),
+                symlink("bin", "usr/bin"),
+                symlink("usr/lib/long", "l".repeat(300)),
+                special("dev/console", SpecialType.CHARACTER_DEVICE, 5, 1),
+                special("dev/loop300", SpecialType.BLOCK_DEVICE, 7, 300),
+                special("run/initctl", SpecialType.FIFO, 0, 0),
+                special("run/sock", SpecialType.SOCKET, 0, 0),
+                dir("tmp", attrs(01777)),
+                file("empty", attrs(0644), new byte[0])));
+    }
+
+    @Test
     void emptyFilesystemHasRootAndLostFound() throws Exception {
         Path img = image();
         assertThat(debugfs(img, "stat /")).contains("Mode:  0755").contains("User:     0   Group:     0");

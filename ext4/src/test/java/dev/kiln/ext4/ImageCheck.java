@@ -42,28 +42,147 @@ final class ImageCheck {
         return new Attributes(perm, 0, 0, 1_700_000_000L, 0, Map.of());
     }
 
-    static Item dir(String path, Attributes a) {
-        return w -> w.directory(b(path), a);
+    /** A described entry: writes itself and knows how it must look in the image. */
+    record Spec(char type, String path, Attributes attrs, byte[] content, String target, int major, int minor)
+            implements Item {
+        @Override
+        public void writeTo(Ext4Writer w) throws IOException {
+            switch (type) {
+                case 'd' -> w.directory(b(path), attrs);
+                case 'f' -> w.file(b(path), attrs, content.length, new ByteArrayInputStream(content));
+                case 'l' -> w.symlink(b(path), attrs, b(target));
+                case 'h' -> w.hardLink(b(path), b(target));
+                case 'c' -> w.special(b(path), attrs, SpecialType.CHARACTER_DEVICE, major, minor);
+                case 'b' -> w.special(b(path), attrs, SpecialType.BLOCK_DEVICE, major, minor);
+                case 'p' -> w.special(b(path), attrs, SpecialType.FIFO, 0, 0);
+                case 's' -> w.special(b(path), attrs, SpecialType.SOCKET, 0, 0);
+                default -> throw new IllegalArgumentException("type " + type);
+            }
+        }
     }
 
-    static Item file(String path, Attributes a, byte[] content) {
-        return w -> w.file(b(path), a, content.length, new ByteArrayInputStream(content));
+    static Spec dir(String path, Attributes a) {
+        return new Spec('d', path, a, null, null, 0, 0);
+    }
+
+    static Spec file(String path, Attributes a, byte[] content) {
+        return new Spec('f', path, a, content, null, 0, 0);
     }
 
     static Item file(String path, Attributes a, long size, InputStream content) {
         return w -> w.file(b(path), a, size, content);
     }
 
-    static Item symlink(String path, String target) {
-        return w -> w.symlink(b(path), attrs(0777), b(target));
+    static Spec symlink(String path, String target) {
+        return new Spec('l', path, attrs(0777), null, target, 0, 0);
     }
 
-    static Item hardLink(String path, String target) {
-        return w -> w.hardLink(b(path), b(target));
+    static Spec hardLink(String path, String target) {
+        return new Spec('h', path, null, null, target, 0, 0);
     }
 
-    static Item special(String path, SpecialType type, int major, int minor) {
-        return w -> w.special(b(path), attrs(0644), type, major, minor);
+    static Spec special(String path, SpecialType type, int major, int minor) {
+        char t = switch (type) {
+            case CHARACTER_DEVICE -> 'c';
+            case BLOCK_DEVICE -> 'b';
+            case FIFO -> 'p';
+            case SOCKET -> 's';
+        };
+        return new Spec(t, path, attrs(0644), null, null, major, minor);
+    }
+
+    /**
+     * The listing a tree of specs must produce (no replacements among them): one line per path
+     * with type, mode, owner, mtime seconds and size plus content CRC, link target or device;
+     * implicit parents are 0755 0:0.
+     */
+    static Map<String, String> expectedListing(List<Item> items, long creationTime) {
+        Map<String, String> lines = new java.util.TreeMap<>();
+        Map<String, Spec> byPath = new java.util.HashMap<>();
+        lines.put("lost+found", "d 0700 0:0 " + creationTime);
+        for (Item item : items) {
+            Spec s = (Spec) item;
+            String[] parts = s.path().split("/");
+            for (int i = 1; i < parts.length; i++) {
+                lines.putIfAbsent(String.join("/", java.util.Arrays.copyOf(parts, i)), "d 0755 0:0 " + creationTime);
+            }
+            Spec real = s.type() == 'h' ? byPath.get(s.target()) : s;
+            byPath.put(s.path(), real);
+            Attributes a = real.attrs();
+            String head = real.type() + " " + String.format("%04o", a.permissions()) + " " + a.uid() + ":" + a.gid()
+                    + " " + a.mtimeSeconds();
+            String tail = switch (real.type()) {
+                case 'f' -> " " + real.content().length + " " + crc(real.content());
+                case 'l' -> " -> " + real.target();
+                case 'c', 'b' -> " " + real.major() + "," + real.minor();
+                default -> "";
+            };
+            lines.put(s.path(), head + tail);
+        }
+        return lines;
+    }
+
+    /** The same listing read through the kernel from a mounted image. */
+    static Map<String, String> mountedListing(Path root) throws IOException {
+        Map<String, String> lines = new java.util.TreeMap<>();
+        try (var walk = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                if (p.equals(root)) {
+                    continue;
+                }
+                Map<String, Object> a = Files.readAttributes(p, "unix:*", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                int mode = (Integer) a.get("mode");
+                char type = switch (mode & 0170000) {
+                    case 0040000 -> 'd';
+                    case 0100000 -> 'f';
+                    case 0120000 -> 'l';
+                    case 0020000 -> 'c';
+                    case 0060000 -> 'b';
+                    case 0010000 -> 'p';
+                    case 0140000 -> 's';
+                    default -> '?';
+                };
+                long rdev = (Long) a.get("rdev");
+                String head = type + " " + String.format("%04o", mode & 07777) + " " + a.get("uid") + ":" + a.get("gid")
+                        + " " + ((java.nio.file.attribute.FileTime) a.get("lastModifiedTime")).toInstant().getEpochSecond();
+                String tail = switch (type) {
+                    case 'f' -> " " + a.get("size") + " " + crc(Files.readAllBytes(p));
+                    case 'l' -> " -> " + Files.readSymbolicLink(p);
+                    case 'c', 'b' -> " " + (((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL)) + ","
+                            + ((rdev & 0xff) | ((rdev >>> 12) & ~0xffL));
+                    default -> "";
+                };
+                lines.put(root.relativize(p).toString(), head + tail);
+            }
+        }
+        return lines;
+    }
+
+    static String crc(byte[] data) {
+        java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+        c.update(data);
+        return Long.toHexString(c.getValue());
+    }
+
+    /**
+     * Builds the image from specs and checks it: e2fsck -fn clean; every regular file's bytes
+     * through debugfs; as root, the whole listing through a read-only loop mount.
+     */
+    static Path verify(Path image, List<Item> items) throws IOException {
+        assumeTools();
+        Ext4Options o = options();
+        build(image, o, items);
+        assertClean(image);
+        for (Item item : items) {
+            if (item instanceof Spec s && s.type() == 'f') {
+                assertThat(cat(image, s.path())).as("content of %s", s.path()).isEqualTo(s.content());
+            }
+        }
+        Map<String, String> expected = expectedListing(items, o.creationTime());
+        if (isRoot()) {
+            withMount(image, root -> assertThat(mountedListing(root)).isEqualTo(expected));
+        }
+        return image;
     }
 
     static Ext4Options options() {
