@@ -2,8 +2,10 @@ package dev.kiln.cli;
 
 import dev.kiln.KilnException;
 import dev.kiln.ext4.Ext4Options;
-import dev.kiln.output.OutputPlan;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -20,8 +22,19 @@ import java.util.concurrent.Callable;
                 "Everything Kiln creates gets SOURCE_DATE_EPOCH (default 0) as its time."})
 public final class BuildCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "SOURCE", description = "What to build from.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SOURCE",
+            description = "What to build from (or image: in the spec file).")
     String source;
+
+    @Option(names = {"-f", "--spec"}, paramLabel = "KILN.YAML",
+            description = "A kiln.yaml spec file holding any of these options; flags given too win over it.")
+    Path specFile;
+
+    @Option(names = "--print-spec", description = "Print the resolved spec (file and flags) as YAML and exit.")
+    boolean printSpec;
+
+    @Spec
+    CommandSpec commandSpec;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE",
             description = "Where to write the ext4 image (see --format for other outputs).")
@@ -41,38 +54,72 @@ public final class BuildCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        new BuildPipeline(System.err, sourceOptions.quiet).run(request());
+        BuildSpec spec = resolvedSpec();
+        if (printSpec) {
+            commandSpec.commandLine().getOut().print(spec.toYaml());
+            commandSpec.commandLine().getOut().flush();
+            return 0;
+        }
+        new BuildPipeline(System.err, sourceOptions.quiet).run(spec.toRequest(sourceOptions.toSourceOptions(),
+                sourceDateEpoch()));
         return 0;
     }
 
-    BuildRequest request() {
-        long timestamp = sourceDateEpoch();
-        OutputPlan plan = new OutputPlan(outputOptions.outputs(output), outputOptions.strict,
-                outputOptions.kernelSpec());
-        if (plan.outputs().isEmpty()) {
-            throw new KilnException("build: no output; give -o FILE or --format FORMAT=PATH");
-        }
-        return new BuildRequest(source, sourceOptions.toSourceOptions(), ext4Options(timestamp),
-                guestOptions.toGuestConfig(), output, timestamp, plan);
+    BuildRequest request() throws java.io.IOException {
+        return resolvedSpec().toRequest(sourceOptions.toSourceOptions(), sourceDateEpoch());
     }
 
-    Ext4Options ext4Options(long timestamp) {
-        if (sizing.label.getBytes(StandardCharsets.UTF_8).length > 16) {
-            throw new KilnException("--label " + sizing.label + ": longer than 16 bytes");
+    /** The spec file (if any) with every flag the user gave on top. */
+    BuildSpec resolvedSpec() throws java.io.IOException {
+        BuildSpec spec = specFile == null ? new BuildSpec() : SpecFile.read(specFile);
+        spec.overlay(flags());
+        return spec;
+    }
+
+    /** What the flags say; options the user did not give stay null, so the spec file keeps its value. */
+    private BuildSpec flags() {
+        ParseResult given = commandSpec.commandLine().getParseResult();
+        BuildSpec f = new BuildSpec();
+        f.image = BuildSpec.resolveImage(source, Path.of("").toAbsolutePath());
+        f.platform = sourceOptions.platform;
+        f.size = sizing.size;
+        f.headroom = given.hasMatchedOption("--headroom") ? sizing.headroomPercent : null;
+        f.inodes = given.hasMatchedOption("--inodes") ? sizing.inodes : null;
+        f.label = given.hasMatchedOption("--label") ? sizing.label : null;
+        f.journal = sizing.noJournal ? Boolean.FALSE : null;
+        GuestOptionsMixin g = guestOptions;
+        f.init = given.hasMatchedOption("--init") ? g.init : null;
+        if (g.agent != null) {
+            int colon = g.agent.indexOf(':');
+            f.agent = Path.of(colon < 0 ? g.agent : g.agent.substring(0, colon)).toAbsolutePath().toString();
+            f.agentDest = colon < 0 ? null : g.agent.substring(colon + 1);
         }
-        if (sizing.headroomPercent < 0) {
-            throw new KilnException("--headroom " + sizing.headroomPercent + ": must not be negative");
+        f.agentArgs = g.agentArgs.isEmpty() ? null : g.agentArgs;
+        f.agentEnv = g.agentEnv.isEmpty() ? null : g.agentEnv;
+        f.script = g.script == null ? null : g.script.toAbsolutePath().toString();
+        if (!g.files.isEmpty()) {
+            f.files = g.files.stream().map(GuestOptionsMixin::fileSpec)
+                    .map(s -> new BuildSpec.FileEntry(s.dest(), s.source().toAbsolutePath().toString(), null, null,
+                            null, s.mode(), s.uid(), s.gid())).toList();
         }
-        if (sizing.inodes < 0) {
-            throw new KilnException("--inodes " + sizing.inodes + ": must not be negative");
+        f.env = g.env.isEmpty() ? null : g.env;
+        f.hostname = g.hostname;
+        f.dns = g.dns.isEmpty() ? null : g.dns;
+        f.entrypoint = GuestOptionsMixin.argv("--entrypoint", g.entrypoint);
+        f.cmd = GuestOptionsMixin.argv("--cmd", g.cmd);
+        f.user = g.user;
+        f.workdir = g.workdir;
+        OutputOptions o = outputOptions;
+        f.kernelPath = o.kernel == null ? null : o.kernel.toAbsolutePath().toString();
+        f.kernelImage = o.kernelImage;
+        f.cmdline = o.cmdline;
+        f.strict = o.strict ? Boolean.TRUE : null;
+        if (output != null || !o.formats.isEmpty()) {
+            f.outputs = o.outputs(output).stream().map(s -> new BuildSpec.OutputEntry(s.format().toString(),
+                    s.path().toAbsolutePath().toString(), o.compress == null ? null : s.compression() == null ? null
+                    : s.compression().toString())).toList();
         }
-        Ext4Options options = Ext4Options.defaults()
-                .withHeadroom(sizing.headroomPercent / 100.0, 64L << 20)
-                .withInodeCount(sizing.inodes)
-                .withLabel(sizing.label)
-                .withJournal(!sizing.noJournal)
-                .withCreationTime(timestamp);
-        return sizing.size == null ? options : options.withSizeBytes(ByteSize.parse("--size", sizing.size));
+        return f;
     }
 
     static long sourceDateEpoch() {
