@@ -49,7 +49,8 @@ if [ ! -f "$work/image.done" ]; then
     umoci unpack --image "$layout:t" "$work/bundle" > /dev/null
     cp -a "$rootfs/." "$work/bundle/rootfs/"
     umoci repack --image "$layout:t" "$work/bundle"
-    mkdir "$work/debs" && (cd "$work/debs" && apt-get download -q hello > /dev/null)
+    rm -rf "$work/bundle" && umoci unpack --image "$layout:t" "$work/bundle" > /dev/null
+    mkdir "$work/debs" && (cd "$work/debs" && apt-get download -q hello > /dev/null 2>&1)
     cp "$work"/debs/*.deb "$work/bundle/rootfs/tmp/hello.deb"
     chroot "$work/bundle/rootfs" dpkg -i /tmp/hello.deb > /dev/null
     rm -rf "$work/bundle/rootfs/tmp/hello.deb" "$work/bundle/rootfs/usr/share/man"

@@ -71,6 +71,8 @@ class DebootstrapImageTest {
                 umoci unpack --image layout:t bundle
                 cp -a %2$s/. bundle/rootfs/
                 umoci repack --image layout:t bundle
+                # a bundle repacks against the manifest it was unpacked from: unpack the new one
+                rm -rf bundle && umoci unpack --image layout:t bundle
                 mkdir debs && cd debs && apt-get download -q hello >/dev/null && cd ..
                 cp debs/*.deb bundle/rootfs/tmp/hello.deb
                 chroot bundle/rootfs dpkg -i /tmp/hello.deb >/dev/null
@@ -79,6 +81,9 @@ class DebootstrapImageTest {
                 umoci repack --image layout:t bundle
                 rm -rf bundle debs
                 """.formatted(work, rootfs));
+        try (var image = dev.kiln.source.Sources.open("oci:" + layout + ":t", dev.kiln.source.SourceOptions.defaults())) {
+            assertThat(image.layers()).hasSize(2);
+        }
         expected = OciFixtures.reference(layout, "t", work);
         assertThat(expected).hasSizeGreaterThan(5000).anyMatch(l -> l.startsWith("/usr/bin/hello|f|0755"))
                 .noneMatch(l -> l.startsWith("/usr/share/man|")).anyMatch(l -> l.startsWith("/usr/share/doc|d"));
