@@ -230,11 +230,10 @@ class RegistrySourceTest {
 
     @Test
     void anUnresolvableHostFailsAtOnceNamingIt() {
-        long start = System.nanoTime();
         assertThatThrownBy(() -> open("no-such-host.invalid/ns/app:v1", null, dir.resolve("cache-dns")))
                 .isInstanceOf(KilnException.class)
-                .hasMessageStartingWith("no-such-host.invalid/ns/app:v1: unknown host");
-        assertThat(System.nanoTime() - start).isLessThan(5_000_000_000L); // no retries with backoff
+                .hasMessageStartingWith("no-such-host.invalid/ns/app:v1: unknown host")
+                .hasMessageNotContaining("attempts"); // a name that does not resolve is not retried
     }
 
     @Test
