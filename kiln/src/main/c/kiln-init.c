@@ -32,6 +32,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -538,8 +539,12 @@ static void shutdown_and_exit(int code) {
     sync();
     umount2("/tmp", MNT_DETACH);
     umount2("/run", MNT_DETACH);
-    /* leave the root filesystem clean, so fsck has nothing to replay */
-    if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL) < 0 && errno != EINVAL) {
+    /* leave the root filesystem clean, so fsck has nothing to replay (not for an initramfs,
+     * whose root is a ramfs or tmpfs that vanishes anyway) */
+    struct statfs root;
+    int in_memory = statfs("/", &root) == 0 && (root.f_type == 0x858458f6 /* ramfs */
+                                                || root.f_type == 0x01021994 /* tmpfs */);
+    if (!in_memory && mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL) < 0) {
         say("remount / read-only: %s", strerror(errno));
     }
     sync();

@@ -46,7 +46,7 @@ final class Additions {
         checkHostFile("--script", guest.script());
         for (FileSpec f : guest.files()) {
             checkHostFile("--file", f.source());
-            checkAbsolute("--file " + f.source(), f.dest());
+            checkAbsolute("--file " + (f.source() != null ? f.source() : f.dest()), f.dest());
         }
         if (guest.agent() != null) {
             checkAbsolute("--agent " + guest.agent(), guest.agentDest());
@@ -92,8 +92,7 @@ final class Additions {
             hostFile(strip(guest.agentDest()), guest.agent(), 0755, 0, 0);
         }
         for (FileSpec f : guest.files()) {
-            hostFile(strip(f.dest()), f.source(), f.mode() == null ? defaultMode(f.source()) : f.mode(),
-                    f.uid() == null ? 0 : f.uid(), f.gid() == null ? 0 : f.gid());
+            file(f);
         }
         if (guest.hostname() != null) {
             bytes("etc/hostname", 0644, (guest.hostname() + "\n").getBytes(StandardCharsets.UTF_8));
@@ -221,6 +220,38 @@ final class Additions {
             throw new KilnException(resource + ": cannot read from the Kiln jar", e);
         }
         bytes(path, 0755, content);
+    }
+
+    private void file(FileSpec f) {
+        long uid = f.uid() == null ? 0 : f.uid();
+        long gid = f.gid() == null ? 0 : f.gid();
+        String path = strip(f.dest());
+        if (f.source() != null) {
+            hostFile(path, f.source(), f.mode() == null ? defaultMode(f.source()) : f.mode(), uid, gid);
+        } else if (f.contents() != null) {
+            byte[] p = place(path).getBytes(StandardCharsets.UTF_8);
+            byte[] c = f.contents().clone();
+            int mode = f.mode() == null ? 0644 : f.mode();
+            out.add(() -> Entry.file(p, mode, uid, gid, mtime, c.length, new ByteArrayInputStream(c)));
+        } else if (f.symlink() != null) {
+            byte[] p = place(path).getBytes(StandardCharsets.UTF_8);
+            byte[] t = f.symlink().getBytes(StandardCharsets.UTF_8);
+            out.add(() -> Entry.symlink(p, t, uid, gid, mtime));
+        } else {
+            String resolved = tree.resolveFully(path);
+            int mode = f.mode() == null ? 0755 : f.mode();
+            int slash = resolved.lastIndexOf('/');
+            if (slash > 0) {
+                dir(resolved.substring(0, slash), 0755);
+            }
+            if (tree.exists(resolved) && !tree.isDirectory(resolved)) {
+                throw new KilnException("/" + resolved + ": exists in the image and is not a directory");
+            }
+            // an explicit directory replaces the image's metadata for it (mode, owner)
+            tree.added(resolved, true);
+            byte[] p = resolved.getBytes(StandardCharsets.UTF_8);
+            out.add(() -> Entry.directory(p, mode, uid, gid, mtime));
+        }
     }
 
     private void hostFile(String path, Path source, int mode, long uid, long gid) {

@@ -39,13 +39,42 @@ public record GuestConfig(InitMode init, Path agent, String agentDest, List<Stri
     }
 
     /**
-     * A host file copied into the image.
+     * Something placed into the image: exactly one of a host file ({@code source}), inline
+     * {@code contents}, a {@code symlink} target, or a {@code directory}.
      *
-     * @param mode permission bits, or null for the source file's (0644 or 0755)
+     * @param mode permission bits, or null for the default (a host file's 0644 or 0755; 0644 for
+     *             contents; 0755 for a directory; ignored for a symlink)
      * @param uid  owner, or null for 0
      * @param gid  group, or null for 0
      */
-    public record FileSpec(Path source, String dest, Integer mode, Long uid, Long gid) {
+    public record FileSpec(Path source, String dest, Integer mode, Long uid, Long gid,
+                           byte[] contents, String symlink, boolean directory) {
+        public FileSpec(Path source, String dest, Integer mode, Long uid, Long gid) {
+            this(source, dest, mode, uid, gid, null, null, false);
+        }
+
+        public FileSpec {
+            int kinds = (source != null ? 1 : 0) + (contents != null ? 1 : 0) + (symlink != null ? 1 : 0)
+                    + (directory ? 1 : 0);
+            if (kinds != 1) {
+                throw new dev.kiln.KilnException(dest + ": give exactly one of a source file, contents, "
+                        + "a symlink target or directory");
+            }
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof FileSpec f && java.util.Objects.equals(source, f.source) && dest.equals(f.dest)
+                    && java.util.Objects.equals(mode, f.mode) && java.util.Objects.equals(uid, f.uid)
+                    && java.util.Objects.equals(gid, f.gid) && java.util.Arrays.equals(contents, f.contents)
+                    && java.util.Objects.equals(symlink, f.symlink) && directory == f.directory;
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(source, dest, mode, uid, gid, java.util.Arrays.hashCode(contents),
+                    symlink, directory);
+        }
     }
 
     public GuestConfig {

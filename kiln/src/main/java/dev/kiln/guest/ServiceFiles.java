@@ -47,6 +47,7 @@ final class ServiceFiles {
                     Type=oneshot
                     RemainAfterExit=yes
                     ExecStart=%s script
+                    SyslogIdentifier=kiln-script
                     StandardOutput=journal+console
                     StandardError=journal+console
 
@@ -63,6 +64,7 @@ final class ServiceFiles {
 
                     [Service]
                     ExecStart=%s agent
+                    SyslogIdentifier=kiln-agent
                     Restart=always
                     RestartSec=1
                     StandardOutput=journal+console

@@ -120,6 +120,9 @@ class BusyboxBootTest {
         BootSupport.Boot missing = BootSupport.boot(BootSupport.tcg(image, kernel, Duration.ofSeconds(120)));
         assertThat(missing.result().status()).isEqualTo(127);
         assertThat(missing.lines()).anyMatch(l -> l.contains("kiln-init: exec /no/such/program: No such file or directory"));
+        // the same through the CLI: `kiln run` exits with the guest's status
+        assertThat(dev.kiln.cli.Main.run("run", image.toString(), "--kernel", kernel.toString(), "--accel", "tcg",
+                "--append", "quiet", "--timeout", "120s")).isEqualTo(127);
 
         GuestConfig badUser = new GuestConfig(InitMode.KILN, null, null, null, null, null, null, null, null,
                 null, null, "nobody-here", null, null);

@@ -179,4 +179,20 @@ class GuestStageTest {
         assertThatThrownBy(() -> run(APP, g, dir("etc"))).isInstanceOf(KilnException.class)
                 .hasMessage("/etc: is a directory in the image");
     }
+
+    @Test
+    void inlineContentsSymlinksAndDirectories() throws Exception {
+        GuestConfig g = new GuestConfig(InitMode.NONE, null, null, null, null, null, null, null, null, null, null,
+                null, null, List.of(new FileSpec(null, "/etc/motd", null, null, null, "hi\n".getBytes(), null, false),
+                new FileSpec(null, "/srv/data", 0700, 7L, 8L, null, null, true),
+                new FileSpec(null, "/usr/bin/tool", null, null, null, null, "/opt/tool", false)));
+        var out = run(APP, g, dir("usr"), dir("usr/bin"));
+        assertThat(out.get("etc/motd").text()).isEqualTo("hi\n");
+        assertThat(out.get("etc/motd").entry().mode()).isEqualTo(0644);
+        assertThat(out.get("srv/data").entry()).extracting(e -> e.type(), e -> e.mode(), e -> e.uid())
+                .containsExactly(EntryType.DIRECTORY, 0700, 7L);
+        assertThat(new String(out.get("usr/bin/tool").entry().linkTarget())).isEqualTo("/opt/tool");
+        assertThatThrownBy(() -> new FileSpec(null, "/x", null, null, null)).isInstanceOf(KilnException.class)
+                .hasMessageStartingWith("/x: give exactly one");
+    }
 }
