@@ -179,10 +179,13 @@ final class BuildSpec {
     }
 
     static GuestConfig.FileSpec fileSpec(FileEntry f) {
-        if (f.source() == null || f.contents() != null || f.symlink() != null || f.directory() != null) {
-            throw new KilnException("files: " + f.path() + ": only source: files are supported by this build");
+        try {
+            return new GuestConfig.FileSpec(f.source() == null ? null : Path.of(f.source()), f.path(), f.mode(),
+                    f.uid(), f.gid(), f.contents() == null ? null : f.contents().getBytes(StandardCharsets.UTF_8),
+                    f.symlink(), Boolean.TRUE.equals(f.directory()));
+        } catch (KilnException e) {
+            throw new KilnException("files: " + e.getMessage());
         }
-        return new GuestConfig.FileSpec(Path.of(f.source()), f.path(), f.mode(), f.uid(), f.gid());
     }
 
     /** The spec as YAML, in the order of the README's example; unset keys are left out. */

@@ -196,6 +196,33 @@ class SpecFileTest {
     }
 
     @Test
+    void filesWithContentsSymlinksAndDirectories() throws Exception {
+        makeRootTar();
+        Path spec = write("files.yaml", """
+                image: tar:root.tar
+                init: none
+                files:
+                  - {path: /etc/greeting, contents: "hi there\\n", mode: 0640, uid: 7, gid: 8}
+                  - {path: /usr/bin/sh2, symlink: /bin/busybox}
+                  - {path: /data, directory: true, mode: 0700, uid: 1000, gid: 1000}
+                  - {path: /etc/motd, source: motd}
+                outputs:
+                  - {format: tar, path: out.tar}
+                """);
+        Run r = kiln("build", "-q", "-f", spec.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        String listing = Tools.check("tar", "--numeric-owner", "-tvf", tmp.resolve("out.tar").toString());
+        assertThat(listing).containsPattern("-rw-r----- 7/8 .* etc/greeting")
+                .containsPattern("usr/bin/sh2 -> /bin/busybox").containsPattern("drwx------ 1000/1000 .* data/");
+        assertThat(Tools.check("tar", "-xOf", tmp.resolve("out.tar").toString(), "etc/greeting")).isEqualTo("hi there\n");
+        assertThat(Tools.check("tar", "-xOf", tmp.resolve("out.tar").toString(), "etc/motd")).isEqualTo("hello\n");
+        Path twoKinds = write("two.yaml", "image: tar:root.tar\nfiles:\n  - {path: /x, contents: a, symlink: b}\n"
+                + "outputs:\n  - {format: tar, path: o.tar}\n");
+        assertThat(kiln("build", "-f", twoKinds.toString()).err())
+                .contains("files: /x: give exactly one of a source file, contents, a symlink target or directory");
+    }
+
+    @Test
     void flagsOverrideTheFile() throws Exception {
         Path spec = write("o.yaml", "image: tar:a.tar\nhostname: file\ndns: [1.1.1.1]\n"
                 + "outputs:\n  - {format: ext4, path: x.ext4}\n");
