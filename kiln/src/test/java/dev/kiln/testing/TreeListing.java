@@ -32,6 +32,18 @@ public final class TreeListing {
         return r.stdout().lines().toList();
     }
 
+    /** Fails listing only the lines that differ, which keeps failures on big trees readable. */
+    public static void assertSame(List<String> actual, List<String> expected) {
+        java.util.Set<String> a = new java.util.LinkedHashSet<>(actual);
+        java.util.Set<String> e = new java.util.LinkedHashSet<>(expected);
+        List<String> missing = expected.stream().filter(l -> !a.contains(l)).toList();
+        List<String> extra = actual.stream().filter(l -> !e.contains(l)).toList();
+        if (!missing.isEmpty() || !extra.isEmpty()) {
+            throw new AssertionError("trees differ\nexpected but absent:\n  " + String.join("\n  ", missing)
+                    + "\npresent but not expected:\n  " + String.join("\n  ", extra));
+        }
+    }
+
     private static Path script() {
         try (InputStream in = TreeListing.class.getResourceAsStream("tree-listing.py")) {
             Path file = Files.createTempFile("kiln-tree-listing", ".py");
