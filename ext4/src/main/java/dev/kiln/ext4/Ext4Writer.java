@@ -22,6 +22,17 @@ import java.util.zip.CRC32C;
  * does); replacing a directory by a non-directory drops its subtree. File data is written to
  * the channel as it arrives; all metadata is laid out and written by {@link #finish()}.
  *
+ * <p>Limits, each an {@link Ext4Exception} naming the path: names of 1..255 bytes without NUL,
+ * symlink targets of 1..4,095 bytes (under 60 bytes they live in the inode), at most 65,000
+ * names per file, hard links only to existing non-directories, no path through a
+ * non-directory. With an exact size the image must hold everything; the error says how many
+ * MiB it needs.
+ *
+ * <p>The output is deterministic: the same calls and options give the same bytes. A null
+ * UUID is derived from a SHA-256 over every call's path and attributes and a CRC32C of each
+ * file's content (cheaper than hashing all data with SHA-256, and enough to tell inputs apart);
+ * the directory hash seed is derived the same way; no wall-clock time is used.
+ *
  * <p>The first failure is remembered and rethrown by every later call.
  */
 public final class Ext4Writer implements Closeable {

@@ -95,8 +95,19 @@ class LargeTreeTest {
         assertThat(debugfs(img, "stat /usr/share/d999/file-999999")).contains("Type: regular");
     }
 
-    /** A cheap non-zero pattern: every block differs, no block is all zeros. */
+    /**
+     * A cheap non-zero pattern: a fixed 1 MiB of non-zero bytes with each 4 KiB block stamped
+     * with its own index, so no block is all zeros and no two blocks are alike.
+     */
     static final class Pattern extends InputStream {
+        private static final byte[] BASE = new byte[1 << 20];
+
+        static {
+            for (int i = 0; i < BASE.length; i++) {
+                BASE[i] = (byte) ((i * 31 + (i >>> 12) * 7) | 1);
+            }
+        }
+
         private long pos;
         private final long size;
 
@@ -106,14 +117,8 @@ class LargeTreeTest {
 
         @Override
         public int read() {
-            if (pos >= size) {
-                return -1;
-            }
-            return value(pos++);
-        }
-
-        static int value(long p) {
-            return (int) ((p * 31 + (p >>> 12) * 7 + 1) & 0xFF) | 1;
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
         }
 
         @Override
@@ -122,8 +127,19 @@ class LargeTreeTest {
                 return -1;
             }
             int n = (int) Math.min(len, size - pos);
-            for (int i = 0; i < n; i++) {
-                b[off + i] = (byte) value(pos + i);
+            for (int done = 0; done < n; ) {
+                int at = (int) ((pos + done) % BASE.length);
+                int k = Math.min(n - done, BASE.length - at);
+                System.arraycopy(BASE, at, b, off + done, k);
+                done += k;
+            }
+            for (long p = pos / 4096 * 4096; p < pos + n; p += 4096) { // stamp block starts
+                long block = (p / 4096) | (1L << 62);
+                for (int i = 0; i < 8; i++) {
+                    if (p + i >= pos && p + i < pos + n) {
+                        b[off + (int) (p + i - pos)] = (byte) (block >>> (8 * i));
+                    }
+                }
             }
             pos += n;
             return n;
