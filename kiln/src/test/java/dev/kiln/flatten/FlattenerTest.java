@@ -1,5 +1,6 @@
 package dev.kiln.flatten;
 
+import dev.kiln.KilnException;
 import dev.kiln.oci.OciFixtures;
 import dev.kiln.testing.Tools;
 import org.junit.jupiter.api.BeforeAll;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Layers crafted with GNU tar (whiteouts, opaque directories, replacements both ways, metadata
@@ -81,6 +83,22 @@ class FlattenerTest {
         for (String l : List.of("l1.tar", "l2.tar", "l3.tar")) {
             OciFixtures.addLayer(layout, "t", work.resolve(l));
         }
+    }
+
+    @Test
+    void hardLinkToALowerLayerIsAnError() {
+        Path bad = work.resolve("badlink");
+        Tools.sh("""
+                cd %s
+                mkdir -p bl1 bl2; echo t > bl1/t; tar -C bl1 -cf bl1.tar ./t
+                echo t > bl2/t; ln bl2/t bl2/l; tar -C bl2 -cf bl2.tar ./t ./l; tar --delete -f bl2.tar ./t
+                """.formatted(work));
+        OciFixtures.newImage(bad, "t");
+        OciFixtures.addLayer(bad, "t", work.resolve("bl1.tar"));
+        OciFixtures.addLayer(bad, "t", work.resolve("bl2.tar"));
+        assertThatThrownBy(() -> OciFixtures.flattened("oci:" + bad + ":t"))
+                .isInstanceOf(KilnException.class).hasMessageStartingWith("sha256:")
+                .hasMessageContaining("l: hard link to t");
     }
 
     @Test
