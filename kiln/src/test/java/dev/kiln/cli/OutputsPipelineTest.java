@@ -153,6 +153,32 @@ class OutputsPipelineTest {
     }
 
     @Test
+    void kernelComesFromTheImageLinuxKitStyle() throws Exception {
+        List<Entry> entries = new ArrayList<>(busyboxImage(false));
+        entries.add(Entry.file(b("boot/vmlinuz-5.10"), 0644, 0, 0, 0, 3, new ByteArrayInputStream(b("old"))));
+        entries.add(Entry.file(b("boot/vmlinuz-6.1"), 0644, 0, 0, 0, 3, new ByteArrayInputStream(b("new"))));
+        Path boot = tmp.resolve("boot");
+        build(request(List.of(new OutputSpec(OutputFormat.KERNEL_INITRD, boot, null)), false, null), entries);
+        assertThat(Files.readString(boot.resolve("kernel"))).isEqualTo("new");
+        assertThat(Tools.sh("gzip -dc " + boot.resolve("initrd.img") + " | cpio -it --quiet")).contains("boot/vmlinuz-6.1");
+
+        // A LinuxKit kernel image's /kernel wins and is left out of the initrd.
+        entries = new ArrayList<>(busyboxImage(false));
+        entries.add(Entry.file(b("boot/vmlinuz-6.1"), 0644, 0, 0, 0, 3, new ByteArrayInputStream(b("new"))));
+        entries.add(Entry.file(b("kernel"), 0644, 0, 0, 0, 2, new ByteArrayInputStream(b("lk"))));
+        Path lk = tmp.resolve("lk");
+        build(request(List.of(new OutputSpec(OutputFormat.KERNEL_INITRD, lk, null)), false, null), entries);
+        assertThat(Files.readString(lk.resolve("kernel"))).isEqualTo("lk");
+        assertThat(Tools.sh("gzip -dc " + lk.resolve("initrd.img") + " | cpio -it --quiet").lines())
+                .doesNotContain("kernel").contains("boot/vmlinuz-6.1");
+
+        Path none = tmp.resolve("none");
+        assertThatThrownBy(() -> build(request(List.of(new OutputSpec(OutputFormat.KERNEL_INITRD, none, null)), false,
+                null), busyboxImage(false))).hasMessageStartingWith("kernel+initrd " + none + ": no kernel");
+        assertThat(none).doesNotExist();
+    }
+
+    @Test
     void strictFailureLeavesNoOutputAtAll() throws Exception {
         Path out = Files.createDirectories(tmp.resolve("out"));
         Files.writeString(out.resolve("root.tar"), "old");
