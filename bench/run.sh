@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Kiln's benchmark (issue 2): the same generated tree built into ext4 by
 #   Kiln, from a tar:              bin/kiln build tar:tree.tar -o a.ext4
-#   mkfs.ext4, from the directory: mkfs.ext4 -d tree/ b.ext4  (same size, pre-created sparse)
+#   mkfs.ext4, from the directory: mkfs.ext4 -N INODES -d tree/ b.ext4  (same size and inode
+#                                  count as Kiln's image, on a pre-created sparse file)
 # in one run, printing wall time, CPU time (user+sys) and peak RSS of each and their ratio.
 # Then: Kiln from tree.tar.gz with decompression on its own thread vs inline, next to the
 # `gzip -dc` floor; and 1,000,000 small files built with a 1 GiB heap (-Xmx1g).
@@ -38,6 +39,8 @@ header() {
     printf '\n%s\n%-44s %11s %11s %12s\n' "$1" "" "wall" "cpu(u+s)" "peak RSS"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+# Kiln's inode count, so mkfs.ext4 builds the same geometry (its default ratio may hold too few).
+inodes() { dumpe2fs -h "$1" 2>/dev/null | awk -F': *' '/^Inode count/ { print $2 }'; }
 fsck() { if e2fsck -fn "$1" > "$work/fsck.txt" 2>&1; then echo "e2fsck -fn $(basename "$1"): clean"; else
     echo "e2fsck -fn $(basename "$1"): PROBLEMS"; tail -5 "$work/fsck.txt"; fi; }
 
@@ -55,7 +58,7 @@ main() {
     measure "kiln build tar:tree.tar" "$kiln" build "tar:$work/tree.tar" -o "$work/a.ext4" --init=none -q
     local kw=$WALL kc=$CPU kr=$RSS_MB
     truncate -s "$(stat -c %s "$work/a.ext4")" "$work/b.ext4"
-    measure "mkfs.ext4 -d tree/ (same size)" mkfs.ext4 -q -F -d "$work/tree" "$work/b.ext4"
+    measure "mkfs.ext4 -d tree/ (same size)" mkfs.ext4 -q -F -N "$(inodes "$work/a.ext4")" -d "$work/tree" "$work/b.ext4"
     echo "ratio kiln/mkfs: wall $(ratio "$kw" "$WALL"), cpu $(ratio "$kc" "$CPU"), peak RSS $(ratio "$kr" "$RSS_MB")" \
         "(image $(( $(stat -c %s "$work/a.ext4") >> 20 )) MiB)"
     fsck "$work/a.ext4"; fsck "$work/b.ext4"
@@ -88,7 +91,7 @@ small() {
     # Heap in use right after each collection ("...->123M(1024M)"); its maximum bounds live data.
     echo "peak heap after GC: $(grep -o -- '->[0-9]*M' "$work/gc.log" | tr -dc '0-9\n' | sort -n | tail -1) MiB (limit 1024 MiB)"
     truncate -s "$(stat -c %s "$work/c.ext4")" "$work/d.ext4"
-    measure "mkfs.ext4 -d small/ (same size)" mkfs.ext4 -q -F -d "$work/small" "$work/d.ext4"
+    measure "mkfs.ext4 -d small/ (same size)" mkfs.ext4 -q -F -N "$(inodes "$work/c.ext4")" -d "$work/small" "$work/d.ext4"
     echo "ratio kiln/mkfs: wall $(ratio "$kw" "$WALL"), cpu $(ratio "$kc" "$CPU")"
     fsck "$work/c.ext4"
     rm -f "$work/c.ext4" "$work/d.ext4"

@@ -148,6 +148,16 @@ class TarReaderToolsTest {
         assertThat(entries.get("").type()).isEqualTo(EntryType.DIRECTORY);
     }
 
+    @Test
+    void gnuIncrementalDumpdirsAreDirectories() throws IOException {
+        // --listed-incremental writes 'D' entries whose data lists the directory's names.
+        Path tar = tmp.resolve("incremental.tar");
+        Sh.run(tmp, "tar -C \"$1\" --listed-incremental=\"$2.snar\" --numeric-owner -cf \"$2\" .",
+                ustar.toString(), tar.toString());
+        Listing.Options o = new Listing.Options(false, false);
+        assertThat(read(tar, o)).containsExactlyEntriesOf(Listing.scan(ustar, o));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"gnu", "pax"})
     void pathsOver4KiB(String format) throws IOException {
