@@ -172,6 +172,18 @@ class OutputsPipelineTest {
         assertThat(Tools.sh("gzip -dc " + lk.resolve("initrd.img") + " | cpio -it --quiet").lines())
                 .doesNotContain("kernel").contains("boot/vmlinuz-6.1");
 
+        // --kernel-image: the kernel of another image (here a rootfs tar holding /boot/vmlinuz-7).
+        Path kroot = Files.createDirectories(tmp.resolve("kroot/boot"));
+        Files.writeString(kroot.resolve("vmlinuz-7"), "from another image");
+        Tools.check("tar", "-C", tmp.resolve("kroot").toString(), "-cf", tmp.resolve("k.tar").toString(), ".");
+        Path other = tmp.resolve("other");
+        BuildRequest r = request(List.of(new OutputSpec(OutputFormat.KERNEL_INITRD, other, null)), false, null);
+        r = new BuildRequest(r.source(), r.sourceOptions(), r.ext4(), r.guest(), null, 0, new OutputPlan(
+                r.plan().outputs(), false, new OutputPlan.KernelSpec(null, "tar:" + tmp.resolve("k.tar"), null)));
+        build(r, busyboxImage(false));
+        assertThat(Files.readString(other.resolve("kernel"))).isEqualTo("from another image");
+        assertThat(Files.readString(other.resolve("cmdline"))).isEqualTo(OutputPlan.KernelSpec.DEFAULT_CMDLINE + "\n");
+
         Path none = tmp.resolve("none");
         assertThatThrownBy(() -> build(request(List.of(new OutputSpec(OutputFormat.KERNEL_INITRD, none, null)), false,
                 null), busyboxImage(false))).hasMessageStartingWith("kernel+initrd " + none + ": no kernel");
