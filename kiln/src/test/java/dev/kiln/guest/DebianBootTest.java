@@ -1,9 +1,6 @@
 package dev.kiln.guest;
 
-import dev.kiln.guest.GuestConfig.FileSpec;
-import dev.kiln.guest.GuestConfig.InitMode;
 import dev.kiln.run.VmResult;
-import dev.kiln.source.ImageConfig;
 import dev.kiln.testing.Debootstrap;
 import dev.kiln.testing.Ext4Image;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -85,15 +81,15 @@ class DebianBootTest {
     void agentIsRestartedAndScriptRunsBeforeTheMainProgram() throws IOException {
         Path main = Files.writeString(tmp.resolve("main.sh"), MAIN);
         Path script = Files.writeString(tmp.resolve("script.sh"), SCRIPT);
-        GuestConfig guest = new GuestConfig(InitMode.AUTO, agent, null, List.of("--serve"), List.of("TOKEN=s3cret"),
-                script, null, null, null, null, null, null, null,
-                List.of(new FileSpec(main, "/usr/local/bin/main.sh", 0755, null, null)));
-        ImageConfig config = new ImageConfig(List.of("/usr/local/bin/main.sh"), null, null, null, null, null, null);
         Path image = tmp.resolve("agent.ext4");
-        // without /sbin/init and systemd this is a plain minbase tree: auto picks kiln-init, which
-        // lands in usr/sbin because sbin -> usr/sbin
-        Set<String> noInit = Set.of("usr/sbin/init", "usr/lib/systemd/systemd");
-        BootSupport.buildImage(debian, config, guest, image, noInit::contains);
+        // the real pipeline: dir: source, GuestStage, the ext4 writer. The tree has systemd, but an
+        // Entrypoint that is not an init makes --init auto pick kiln-init, which replaces the
+        // /sbin/init symlink and lands in usr/sbin because sbin -> usr/sbin
+        assertThat(dev.kiln.cli.Main.run("build", "dir:" + debian, "-o", image.toString(), "-q",
+                "--agent", agent.toString(), "--agent-arg", "--serve", "--agent-env", "TOKEN=s3cret",
+                "--script", script.toString(), "--file", main + ":/usr/local/bin/main.sh:755",
+                "--entrypoint", "/usr/local/bin/main.sh")).isZero();
+        Ext4Image.assertClean(image);
         assertThat(Ext4Image.debugfs(image, "stat /usr/sbin/init")).contains("Type: regular");
 
         BootSupport.Boot boot = BootSupport.boot(BootSupport.tcg(image, kernel, Duration.ofSeconds(180)));
@@ -113,9 +109,11 @@ class DebianBootTest {
                 "agent-marker pid=" + firstPid + " n=1 arg=--serve token=s3cret host=" + hostname(lines),
                 killed,
                 "kiln-init: agent exited with status 143, restarting in 1000 ms",
-                "agent-marker pid=" + secondPid + " n=1 arg=--serve token=s3cret host=" + hostname(lines),
+                "kiln-init: agent /usr/local/bin/kiln-agent started (pid " + secondPid + ")",
                 restarted,
                 "kiln-init: exit status 0");
+        // the restarted agent's first line and the main program's line race each other
+        assertThat(lines).contains("agent-marker pid=" + secondPid + " n=1 arg=--serve token=s3cret host=" + hostname(lines));
         assertThat(lines.stream().filter(l -> l.startsWith("agent-marker pid=" + firstPid + " n=")).count())
                 .isGreaterThanOrEqualTo(2);
         System.out.println("[timing] debian+agent: QEMU start to first agent marker " + boot.timeTo("agent-marker")
@@ -130,11 +128,12 @@ class DebianBootTest {
 
     @Test
     void systemdIsKeptAndRunsTheAgentAsAUnit() throws IOException {
-        GuestConfig guest = new GuestConfig(InitMode.AUTO, agent, "/opt/agent/agent", List.of("--stop-after", "2"),
-                List.of("TOKEN=unit"), null, "kiln-systemd", List.of("192.0.2.53", "2001:db8::53"), null, null, null,
-                null, null, null);
         Path image = tmp.resolve("systemd.ext4");
-        BootSupport.buildImage(debian, ImageConfig.empty(), guest, image, p -> false);
+        assertThat(dev.kiln.cli.Main.run("build", "dir:" + debian, "-o", image.toString(), "-q", "--init", "auto",
+                "--agent", agent + ":/opt/agent/agent", "--agent-arg", "--stop-after", "--agent-arg", "2",
+                "--agent-env", "TOKEN=unit", "--hostname", "kiln-systemd", "--dns", "192.0.2.53",
+                "--dns", "2001:db8::53")).isZero();
+        Ext4Image.assertClean(image);
         assertThat(Ext4Image.debugfs(image, "stat /usr/sbin/init")).contains("Type: symlink");
         assertThat(Ext4Image.debugfs(image, "cat /etc/systemd/system/kiln-agent.service"))
                 .contains("ExecStart=/usr/lib/kiln/kiln-init agent");
