@@ -124,6 +124,32 @@ class OciSourcesTest {
     }
 
     @Test
+    void oldDockerSaveLayoutWithLayerSymlinks() throws IOException {
+        Path dockerArchive = work.resolve("image-docker-old.tar");
+        Path oldLayout = work.resolve("image-docker-v1.tar");
+        Tools.check("skopeo", "copy", "-q", "oci:" + layout + ":t", "docker-archive:" + dockerArchive + ":kiln/app:1");
+        // Point manifest.json at the ID/layer.tar names (symlinks inside the archive), as docker save did.
+        Tools.check("python3", "-c", """
+                import io, json, sys, tarfile
+                src = tarfile.open(sys.argv[1]); dst = tarfile.open(sys.argv[2], 'w')
+                links = {m.linkname.split('/')[-1]: m.name for m in src.getmembers() if m.name.endswith('/layer.tar')}
+                for m in src.getmembers():
+                    data = src.extractfile(m).read() if m.isfile() else None
+                    if m.name == 'manifest.json':
+                        man = json.loads(data)
+                        for e in man:
+                            e['Layers'] = [links[l] for l in e['Layers']]
+                        data = json.dumps(man).encode(); m.size = len(data)
+                    dst.addfile(m, io.BytesIO(data) if data is not None else None)
+                dst.close()
+                """, dockerArchive.toString(), oldLayout.toString());
+        try (Image image = Sources.open("docker-archive:" + oldLayout, SourceOptions.defaults())) {
+            assertThat(image.layers()).hasSize(2);
+        }
+        assertThat(OciFixtures.flattened("docker-archive:" + oldLayout + ":kiln/app:1")).containsExactlyElementsOf(reference);
+    }
+
+    @Test
     void zstdAndUncompressedLayers() throws IOException {
         Path dir = copy("zstd");
         Path l0 = blob(dir, layerDigest(dir, 0));
