@@ -108,7 +108,7 @@ final class BuildSpec {
                 if (rest.isEmpty() || rest.equals("-") || rest.startsWith("/")) {
                     return reference;
                 }
-                return transport + base.resolve(rest);
+                return transport + base.resolve(rest).normalize();
             }
         }
         return reference;

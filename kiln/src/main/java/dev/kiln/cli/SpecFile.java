@@ -154,7 +154,7 @@ final class SpecFile {
                 if (format == null || path == null) {
                     throw error(outs.get(i).line(), key, "needs both format and path");
                 }
-                s.outputs.add(new BuildSpec.OutputEntry(format, dir.resolve(path).toString(),
+                s.outputs.add(new BuildSpec.OutputEntry(format, dir.resolve(path).normalize().toString(),
                         str(o, "compress", key + ".compress")));
             }
         }
@@ -293,7 +293,7 @@ final class SpecFile {
         if (n == null || !(n.value() instanceof Scalar s)) {
             throw error(n == null ? 0 : n.line(), key, "expected a file path, got " + (n == null ? "nothing" : kind(n)));
         }
-        Path p = dir.resolve(s.text());
+        Path p = dir.resolve(s.text()).normalize();
         if (!Files.exists(p)) {
             throw error(n.line(), key, p + ": no such file");
         }

@@ -223,6 +223,23 @@ class SpecFileTest {
     }
 
     @Test
+    void readmeExampleIsAValidSpec() throws Exception {
+        Path readme = Path.of("..", "README.md");
+        Assumptions.assumeTrue(Files.isRegularFile(readme), "README.md not found beside the module");
+        String text = Files.readString(readme);
+        int start = text.indexOf("```yaml\n", text.indexOf("### The spec file"));
+        String yaml = text.substring(start + 8, text.indexOf("```", start + 8));
+        for (String f : List.of("envd", "boot.sh", "config.toml", "bzImage")) {
+            Files.writeString(tmp.resolve(f), f);
+        }
+        Run r = kiln("build", "-f", write("kiln.yaml", yaml).toString(), "--print-spec");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("image: oci-archive:" + tmp.resolve("app.tar")).contains("RUST_LOG=info")
+                .contains("format: kernel+initrd").contains("path: " + tmp.resolve("out/boot"))
+                .contains("mode: '0640'").doesNotContain("/./");
+    }
+
+    @Test
     void flagsOverrideTheFile() throws Exception {
         Path spec = write("o.yaml", "image: tar:a.tar\nhostname: file\ndns: [1.1.1.1]\n"
                 + "outputs:\n  - {format: ext4, path: x.ext4}\n");
