@@ -1,7 +1,7 @@
 package dev.kiln.source;
 
 import dev.kiln.KilnException;
-import dev.kiln.oci.OciSources;
+import dev.kiln.source.oci.OciSources;
 import dev.kiln.source.registry.RegistrySource;
 
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.kiln.flatten;
 
 import dev.kiln.KilnException;
-import dev.kiln.oci.OciFixtures;
+import dev.kiln.source.oci.OciFixtures;
 import dev.kiln.testing.Tools;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

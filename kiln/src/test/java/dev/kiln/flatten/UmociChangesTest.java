@@ -1,6 +1,6 @@
 package dev.kiln.flatten;
 
-import dev.kiln.oci.OciFixtures;
+import dev.kiln.source.oci.OciFixtures;
 import dev.kiln.testing.Tools;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

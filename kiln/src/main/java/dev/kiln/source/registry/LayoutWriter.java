@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.KilnException;
-import dev.kiln.oci.MediaTypes;
+import dev.kiln.source.oci.MediaTypes;
 import dev.kiln.source.Layer;
 
 import java.io.IOException;

@@ -1,9 +1,9 @@
 package dev.kiln.source.registry;
 
 import dev.kiln.KilnException;
-import dev.kiln.oci.BlobStore;
-import dev.kiln.oci.Descriptor;
-import dev.kiln.oci.MediaTypes;
+import dev.kiln.source.oci.BlobStore;
+import dev.kiln.source.oci.Descriptor;
+import dev.kiln.source.oci.MediaTypes;
 import dev.kiln.source.Layer;
 
 import java.io.IOException;

@@ -3,10 +3,10 @@ package dev.kiln.source.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.KilnException;
-import dev.kiln.oci.Descriptor;
-import dev.kiln.oci.ImageResolver;
-import dev.kiln.oci.MediaTypes;
-import dev.kiln.oci.OciImage;
+import dev.kiln.source.oci.Descriptor;
+import dev.kiln.source.oci.ImageResolver;
+import dev.kiln.source.oci.MediaTypes;
+import dev.kiln.source.oci.OciImage;
 import dev.kiln.source.Image;
 import dev.kiln.source.SourceOptions;
 

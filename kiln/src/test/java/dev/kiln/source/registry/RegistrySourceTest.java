@@ -175,7 +175,7 @@ class RegistrySourceTest {
         Tools.run(dir, List.of("umoci", "unpack", "--rootless", "--image", out + ":1", dir.resolve("unpacked").toString()));
         assertThat(Files.readString(dir.resolve("unpacked/rootfs/etc/arch"))).isEqualTo("arm64\n");
         // And kiln's own oci: source opens it.
-        try (Image image = dev.kiln.oci.OciSources.open("oci:" + out + ":amd", SourceOptions.defaults())) {
+        try (Image image = dev.kiln.source.oci.OciSources.open("oci:" + out + ":amd", SourceOptions.defaults())) {
             assertThat(image.manifestDigest()).contains(TestImages.manifestDigest(layout, "amd"));
             assertThat(contents(image)).hasSize(2);
         }

@@ -1,4 +1,4 @@
-package dev.kiln.oci;
+package dev.kiln.source.oci;
 
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import dev.kiln.KilnException;

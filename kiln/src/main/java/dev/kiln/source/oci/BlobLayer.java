@@ -1,4 +1,4 @@
-package dev.kiln.oci;
+package dev.kiln.source.oci;
 
 import dev.kiln.source.Layer;
 

@@ -1,4 +1,4 @@
-package dev.kiln.oci;
+package dev.kiln.source.oci;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.KilnException;
