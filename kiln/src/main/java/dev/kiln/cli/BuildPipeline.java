@@ -20,6 +20,7 @@ import dev.kiln.output.TeeSink;
 import dev.kiln.output.TreeOutputs;
 import dev.kiln.source.Image;
 import dev.kiln.source.Sources;
+import dev.kiln.source.oci.Platform;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,9 +62,16 @@ public final class BuildPipeline {
     /** Builds every output of the request; returns the ext4 summary, or null when no ext4 was made. */
     public Ext4Summary run(BuildRequest request) throws IOException {
         try (Image image = Sources.open(request.source(), request.sourceOptions())) {
+            String platform = imagePlatform(image, request);
             return build(request, () -> GuestStage.apply(Flattener.flatten(image), image.config(), request.guest(),
-                    request.timestamp()));
+                    request.timestamp(), platform));
         }
+    }
+
+    /** The resolved manifest's platform; for tar: and dir: sources, --platform or the host's. */
+    static String imagePlatform(Image image, BuildRequest request) {
+        String option = request.sourceOptions() == null ? null : request.sourceOptions().platform();
+        return image.platform().orElseGet(() -> Platform.parse(option).toString());
     }
 
     /** Writes every output of {@code request} from one pass over {@code entries}. */

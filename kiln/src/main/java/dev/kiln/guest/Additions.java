@@ -18,7 +18,6 @@ import java.util.regex.Pattern;
 
 /** Plans the entries GuestStage appends, once the whole image has been seen. */
 final class Additions {
-    static final String KILN_INIT_RESOURCE = "/dev/kiln/guest/kiln-init-x86_64";
     /** Where kiln-init lives when the image keeps its own init and uses it only as a helper. */
     static final String HELPER_PATH = "usr/lib/kiln/kiln-init";
     static final String SCRIPT_PATH = "etc/kiln/script";
@@ -31,13 +30,16 @@ final class Additions {
     private final ImageConfig image;
     private final GuestConfig guest;
     private final long mtime;
+    private final String platform;
     private final List<GuestStage.Addition> out = new ArrayList<>();
 
-    Additions(TreeView tree, ImageConfig image, GuestConfig guest, long mtime) {
+    /** @param platform the image's "os/arch[/variant]" (picks the kiln-init binary); null means the host's */
+    Additions(TreeView tree, ImageConfig image, GuestConfig guest, long mtime, String platform) {
         this.tree = tree;
         this.image = image;
         this.guest = guest;
         this.mtime = mtime;
+        this.platform = platform;
     }
 
     /** Fails early, before any layer is read, on options that can never work. */
@@ -109,7 +111,7 @@ final class Additions {
                 dir(mountpoint, 0755);
             }
             dir("tmp", 01777);
-            resource("sbin/init", KILN_INIT_RESOURCE);
+            kilnInit("sbin/init");
         } else if (keepImageInit && (guest.agent() != null || guest.script() != null)) {
             new ServiceFiles(this, system, guest).add();
         }
@@ -209,11 +211,16 @@ final class Additions {
         out.add(() -> Entry.symlink(p, t, 0, 0, mtime));
     }
 
+    /** Installs the kiln-init binary built for the image's architecture. */
+    void kilnInit(String path) {
+        resource(path, KilnInit.resource(platform));
+    }
+
     void resource(String path, String resource) {
         byte[] content;
         try (InputStream in = Additions.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new KilnException(resource + ": missing from the Kiln jar (was it built without a C compiler?)");
+                throw new KilnException(resource + ": missing from the Kiln jar (" + KilnInit.missingHint(resource) + ")");
             }
             content = in.readAllBytes();
         } catch (IOException e) {

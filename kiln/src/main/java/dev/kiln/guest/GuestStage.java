@@ -26,9 +26,22 @@ public final class GuestStage {
     private GuestStage() {
     }
 
-    /** @param timestamp mtime of everything Kiln adds (SOURCE_DATE_EPOCH, for reproducibility) */
+    /** As {@link #apply(EntryStream, ImageConfig, GuestConfig, long, String)} for an image of the host's platform. */
     public static EntryStream apply(EntryStream image, ImageConfig config, GuestConfig guest, long timestamp) {
+        return apply(image, config, guest, timestamp, null);
+    }
+
+    /**
+     * @param timestamp mtime of everything Kiln adds (SOURCE_DATE_EPOCH, for reproducibility)
+     * @param platform  the image's "os/arch[/variant]", which picks the kiln-init binary; null
+     *                  means the host's architecture
+     */
+    public static EntryStream apply(EntryStream image, ImageConfig config, GuestConfig guest, long timestamp,
+                                    String platform) {
         Additions.validate(guest);
+        if (guest.init() == GuestConfig.InitMode.KILN) {
+            KilnInit.resource(platform);   // fail before any layer is read when no binary fits
+        }
         TreeView tree = new TreeView();
         return new EntryStream() {
             private Iterator<Addition> additions;
@@ -42,7 +55,7 @@ public final class GuestStage {
                     if (e != null) {
                         return tree.observe(e);
                     }
-                    additions = new Additions(tree, config, guest, timestamp).plan().iterator();
+                    additions = new Additions(tree, config, guest, timestamp, platform).plan().iterator();
                 }
                 if (!additions.hasNext()) {
                     return null;

@@ -30,7 +30,7 @@ final class ServiceFiles {
             default -> throw new KilnException("/sbin/init: Kiln cannot register --agent or --script with this "
                     + "image's init system (not systemd, OpenRC or busybox init); use --init kiln");
         }
-        add.resource(Additions.HELPER_PATH, Additions.KILN_INIT_RESOURCE);
+        add.kilnInit(Additions.HELPER_PATH);
     }
 
     private void systemd() {

@@ -156,6 +156,28 @@ class GuestStageTest {
     }
 
     @Test
+    void theHelperBinaryFollowsTheImagePlatformAndIsOnlyNeededWhenInstalled(@TempDir Path tmp) throws Exception {
+        Path agent = Files.writeString(tmp.resolve("agent"), "#!/bin/sh\n");
+        GuestConfig withAgent = new GuestConfig(InitMode.AUTO, agent, null, null, null, null, null, null, null,
+                null, null, null, null, null);
+        java.util.function.Supplier<dev.kiln.entry.EntryStream> systemd = () -> Entries.of(dir("lib"),
+                dir("lib/systemd"), file("lib/systemd/systemd", "ELF"), dir("sbin"),
+                link("sbin/init", "/lib/systemd/systemd"));
+        var arm = Entries.drain(GuestStage.apply(systemd.get(), ImageConfig.empty(), withAgent, 0,
+                "linux/arm64/v8"));
+        assertThat(arm.get("usr/lib/kiln/kiln-init").content()[18]).as("e_machine aarch64").isEqualTo((byte) 0xB7);
+        // the image keeps its own init and needs no helper: any architecture will do
+        var s390x = Entries.drain(GuestStage.apply(systemd.get(), ImageConfig.empty(), GuestConfig.defaults(),
+                0, "linux/s390x"));
+        assertThat(s390x).doesNotContainKey("usr/lib/kiln/kiln-init");
+        assertThatThrownBy(() -> Entries.drain(GuestStage.apply(systemd.get(), ImageConfig.empty(), withAgent,
+                0, "linux/s390x"))).isInstanceOf(KilnException.class).hasMessageStartingWith("platform linux/s390x: ");
+        // with --init kiln the binary is always needed: refused before the image is read
+        assertThatThrownBy(() -> GuestStage.apply(null, APP, guest().withInit(InitMode.KILN), 0, "linux/riscv64"))
+                .hasMessageStartingWith("platform linux/riscv64: Kiln has no kiln-init");
+    }
+
+    @Test
     void rejectsBadOptionsBeforeReadingTheImage(@TempDir Path tmp) {
         assertThatThrownBy(() -> GuestStage.apply(Entries.of(), APP, new GuestConfig(null, tmp.resolve("missing"),
                 null, null, null, null, null, null, null, null, null, null, null, null), 0))
