@@ -269,7 +269,8 @@ final class ImageCheck {
             try {
                 check.check(dir);
             } finally {
-                run("umount", dir.toString());
+                Result u = run("umount", dir.toString());
+                assertThat(u.exitCode()).as("umount: %s", u.output()).isZero();
             }
         } finally {
             Files.deleteIfExists(dir);

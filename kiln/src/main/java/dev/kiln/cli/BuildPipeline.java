@@ -86,7 +86,8 @@ public final class BuildPipeline {
         try {
             for (OutputSpec o : plan.outputs()) {
                 outputs.put(o, o.format() == OutputFormat.KERNEL_INITRD
-                        ? AtomicOutput.directory(o.path()) : AtomicOutput.file(o.path()));
+                        ? AtomicOutput.directory(o.path(), TreeOutputs.KERNEL_INITRD_FILES)
+                        : AtomicOutput.file(o.path()));
             }
             Path raw = null;
             if (plan.needsExt4()) {

@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -38,9 +40,26 @@ public final class AtomicOutput implements AutoCloseable {
         return new AtomicOutput(absolute, temporary);
     }
 
-    /** Reserves a temporary directory beside {@code target} (for outputs made of several files). */
-    public static AtomicOutput directory(Path target) throws IOException {
+    /**
+     * Reserves a temporary directory beside {@code target} (for outputs made of several files).
+     * An existing directory there is replaced only when it holds nothing but {@code ownFiles}
+     * (an earlier output of the same kind); anything else is refused, never deleted.
+     */
+    public static AtomicOutput directory(Path target, Set<String> ownFiles) throws IOException {
         Path absolute = checkTarget(target);
+        if (Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)) {
+            if (!Files.isDirectory(absolute, LinkOption.NOFOLLOW_LINKS)) {
+                throw new IOException(target + ": exists and is not a directory");
+            }
+            try (var children = Files.list(absolute)) {
+                List<String> foreign = children.map(c -> c.getFileName().toString())
+                        .filter(name -> !ownFiles.contains(name)).sorted().toList();
+                if (!foreign.isEmpty()) {
+                    throw new IOException(target + ": exists and holds " + foreign
+                            + ", which Kiln did not write; remove it or choose another path");
+                }
+            }
+        }
         Path temporary = temporaryBeside(absolute);
         Files.createDirectory(temporary);
         return new AtomicOutput(absolute, temporary);
@@ -56,15 +75,27 @@ public final class AtomicOutput implements AutoCloseable {
 
     /** Publishes the temporary at the target path, replacing what was there. */
     public void commit() throws IOException {
+        Path previous = null;
         if (Files.isDirectory(temporary) && Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-            deleteRecursively(target);
+            // A directory cannot be renamed over a non-empty one: move the old one aside first,
+            // so that a failure in between can put it back instead of losing both.
+            previous = temporaryBeside(target);
+            Files.move(target, previous, StandardCopyOption.ATOMIC_MOVE);
         }
         try {
             Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            if (previous != null) {
+                Files.move(previous, target, StandardCopyOption.ATOMIC_MOVE);
+            }
+            throw e;
         }
         committed = true;
+        if (previous != null) {
+            deleteRecursively(previous);
+        }
     }
 
     @Override
@@ -81,6 +112,10 @@ public final class AtomicOutput implements AutoCloseable {
 
     private static Path checkTarget(Path target) throws IOException {
         Path absolute = target.toAbsolutePath();
+        String name = absolute.getFileName() == null ? "" : absolute.getFileName().toString();
+        if (name.isEmpty() || name.equals(".") || name.equals("..")) {
+            throw new IOException(target + ": not a usable output path; name a file or directory to create");
+        }
         Path dir = absolute.getParent();
         if (dir == null || !Files.isDirectory(dir)) {
             throw new IOException(target + ": directory " + dir + " does not exist");

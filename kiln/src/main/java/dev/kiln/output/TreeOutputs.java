@@ -17,6 +17,9 @@ import java.util.function.Consumer;
 
 /** Writes the outputs made from the collected tree: initramfs, kernel+initrd and tar. */
 public final class TreeOutputs {
+    /** The files a kernel+initrd output directory holds; nothing else is ever replaced there. */
+    public static final java.util.Set<String> KERNEL_INITRD_FILES = java.util.Set.of("kernel", "initrd.img", "cmdline");
+
     /** At most this many paths are named in a warning; the rest are counted. */
     private static final int LISTED = 20;
 

@@ -177,6 +177,7 @@ class BuildFromTarTest {
         assertThat(message).startsWith("kiln: ").contains(bad.getFileName().toString());
         assertThat(message.lines().count()).isEqualTo(1);
         assertThat(image).doesNotExist();
+        assertNoTemporariesLeft();
     }
 
     @Test
@@ -202,6 +203,7 @@ class BuildFromTarTest {
         assertThat(build(err, "tar:" + evil, "-o", image.toString())).isNotZero();
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("escaped").contains("escapes");
         assertThat(image).doesNotExist();
+        assertNoTemporariesLeft();
     }
 
     @Test
@@ -215,6 +217,15 @@ class BuildFromTarTest {
         assertThat(build(err, "tar:" + broken, "-o", image.toString())).isNotZero();
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("link").contains("target");
         assertThat(image).doesNotExist();
+        assertNoTemporariesLeft();
+    }
+
+    static void assertNoTemporariesLeft() {
+        try (var files = Files.list(work)) {
+            assertThat(files).noneMatch(p -> p.getFileName().toString().contains(".kiln-"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     static int build(String... args) {

@@ -37,6 +37,26 @@ class ErrorReportingTest {
         assertThat(c.err).contains("Unknown option: '--no-such-option'");
     }
 
+    @Test
+    void fileSystemErrorsSayWhatWentWrongNotJustThePath() {
+        assertThat(ErrorHandler.describe(new java.nio.file.AccessDeniedException("/root/x.ext4")))
+                .isEqualTo("/root/x.ext4: permission denied");
+        assertThat(ErrorHandler.describe(new java.io.IOException("writing rootfs.ext4",
+                new java.nio.file.NoSuchFileException("/gone/dir")))).isEqualTo("writing rootfs.ext4: /gone/dir: no such file or directory");
+    }
+
+    @Test
+    void twoOutputsOnOnePathAreRefusedBeforeAnyWork() throws Exception {
+        java.nio.file.Path tar = dir.resolve("empty.tar");
+        java.nio.file.Files.write(tar, new byte[10240]);
+        Captured c = run("build", "tar:" + tar, "-o", dir.resolve("x").toString(), "--format", "tar=" + dir.resolve("x"));
+        assertThat(c.exit).isNotZero();
+        assertThat(c.err).contains("named by two outputs");
+        try (var files = java.nio.file.Files.list(dir)) {
+            assertThat(files).containsExactly(tar);
+        }
+    }
+
     record Captured(int exit, String err) {
     }
 

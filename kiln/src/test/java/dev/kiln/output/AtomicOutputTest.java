@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -44,15 +45,43 @@ class AtomicOutputTest {
     }
 
     @Test
-    void directoryOutputReplacesAnOldDirectoryOnCommit() throws IOException {
+    void directoryOutputReplacesAnEarlierOutputOfItsKindOnCommit() throws IOException {
         Path target = dir.resolve("boot");
-        Files.createDirectories(target.resolve("stale"));
-        try (AtomicOutput out = AtomicOutput.directory(target)) {
+        Files.createDirectories(target);
+        Files.writeString(target.resolve("kernel"), "old");
+        Files.writeString(target.resolve("cmdline"), "old");
+        try (AtomicOutput out = AtomicOutput.directory(target, Set.of("kernel", "cmdline"))) {
             Files.writeString(out.temporary().resolve("kernel"), "k");
+            assertThat(target.resolve("kernel")).hasContent("old");
             out.commit();
         }
         assertThat(target.resolve("kernel")).hasContent("k");
-        assertThat(target.resolve("stale")).doesNotExist();
+        assertThat(target.resolve("cmdline")).doesNotExist();
+        try (var files = Files.list(dir)) {
+            assertThat(files).containsExactly(target);
+        }
+    }
+
+    @Test
+    void directoryOutputNeverDeletesWhatKilnDidNotWrite() throws IOException {
+        Path target = dir.resolve("project");
+        Files.createDirectories(target.resolve("src"));
+        Files.writeString(target.resolve("kernel"), "user's kernel");
+        assertThatThrownBy(() -> AtomicOutput.directory(target, Set.of("kernel")))
+                .hasMessageContaining("project").hasMessageContaining("[src]").hasMessageContaining("did not write");
+        assertThat(target.resolve("src")).isDirectory();
+        assertThat(target.resolve("kernel")).hasContent("user's kernel");
+        Path file = dir.resolve("a-file");
+        Files.writeString(file, "x");
+        assertThatThrownBy(() -> AtomicOutput.directory(file, Set.of())).hasMessageContaining("not a directory");
+        assertThat(file).hasContent("x");
+    }
+
+    @Test
+    void dotAndDotDotAreNotOutputPaths() {
+        assertThatThrownBy(() -> AtomicOutput.directory(dir.resolve("."), Set.of())).hasMessageContaining("not a usable output path");
+        assertThatThrownBy(() -> AtomicOutput.file(dir.resolve(".."))).hasMessageContaining("not a usable output path");
+        assertThat(dir).isEmptyDirectory();
     }
 
     @Test

@@ -18,11 +18,25 @@ public final class Ext4Image {
         assertThat(r.exitCode()).as("e2fsck -fn %s:%n%s", image, r.output()).isZero();
     }
 
-    /** Runs one debugfs request against the image and returns what it printed. */
+    /**
+     * Runs one debugfs request against the image and returns what it printed. debugfs exits 0
+     * even when a request fails, so its error lines ("... while ...", "... not found ...") fail here.
+     */
     public static String debugfs(Path image, String request) {
         Tools.Result r = Tools.run("debugfs", "-R", request, image.toString());
         assertThat(r.exitCode()).as("debugfs -R '%s':%n%s", request, r.output()).isZero();
+        assertThat(debugfsErrors(r)).as("debugfs -R '%s' reported an error", request).isEmpty();
         return r.stdout();
+    }
+
+    /** Asserts that {@code path} does not exist in the image (debugfs's own lookup says so). */
+    public static void assertAbsent(Path image, String path) {
+        Tools.Result r = Tools.run("debugfs", "-R", "stat " + path, image.toString());
+        assertThat(r.stderr()).as("debugfs stat %s", path).contains("File not found by ext2_lookup");
+    }
+
+    private static java.util.List<String> debugfsErrors(Tools.Result r) {
+        return r.stderr().lines().filter(l -> !l.startsWith("debugfs ") && !l.isBlank()).toList();
     }
 
     /** A loop mount that is undone on close. */
@@ -39,7 +53,8 @@ public final class Ext4Image {
 
         @Override
         public void close() {
-            Tools.run("umount", dir.toString());
+            Tools.Result r = Tools.run("umount", dir.toString());
+            assertThat(r.exitCode()).as("umount %s: %s", dir, r.output()).isZero();
             try {
                 Files.deleteIfExists(dir);
             } catch (IOException e) {
