@@ -109,7 +109,13 @@ final class ImageFinisher {
                         InodeStore.direntType(inodes.mode[e.getValue()])));
             }
             int parent = tree.parentOf(ino);
-            List<byte[]> blocks = DirectoryEncoder.encode(ino, parent, 0, kids, BLOCK_SIZE, csumSeed, hashSeed);
+            List<byte[]> blocks;
+            try {
+                blocks = DirectoryEncoder.encode(ino, parent, 0, kids, BLOCK_SIZE, csumSeed, hashSeed);
+            } catch (IllegalArgumentException tooBig) {
+                throw new Ext4Exception(pathOf(ino) + ": " + tooBig.getMessage()
+                        + "; split it into subdirectories", tooBig);
+            }
             boolean indexed = blocks.size() > 1; // more than one block is always an htree
             ExtentList extents = new ExtentList();
             for (int i = 0; i < blocks.size(); i++) {
@@ -123,6 +129,20 @@ final class ImageFinisher {
                 indexedDirs.set(ino);
             }
         }
+    }
+
+    /** A directory's path, for error messages only: walks up through the parents' child maps. */
+    private String pathOf(int dir) {
+        StringBuilder path = new StringBuilder();
+        for (int ino = dir, parent = tree.parentOf(ino); ino != parent; ino = parent, parent = tree.parentOf(ino)) {
+            for (Map.Entry<Tree.Name, Integer> e : tree.childrenOf(parent).entrySet()) {
+                if (e.getValue() == ino) {
+                    path.insert(0, "/" + new String(e.getKey().bytes, java.nio.charset.StandardCharsets.UTF_8));
+                    break;
+                }
+            }
+        }
+        return path.length() == 0 ? "/" : path.toString();
     }
 
     private void writeExtentTrees() throws IOException {

@@ -1,11 +1,13 @@
 package dev.kiln.output;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -75,6 +77,8 @@ public final class AtomicOutput implements AutoCloseable {
 
     /** Publishes the temporary at the target path, replacing what was there. */
     public void commit() throws IOException {
+        // Data first, name second: after a crash the target is the old file or the whole new one.
+        syncTree(temporary);
         Path previous = null;
         if (Files.isDirectory(temporary) && Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
             // A directory cannot be renamed over a non-empty one: move the old one aside first,
@@ -107,6 +111,20 @@ public final class AtomicOutput implements AutoCloseable {
         }
         if (!committed) {
             deleteRecursively(temporary);
+        }
+    }
+
+    private static void syncTree(Path path) throws IOException {
+        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+            try (var children = Files.list(path)) {
+                for (Path child : (Iterable<Path>) children::iterator) {
+                    syncTree(child);
+                }
+            }
+        } else if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
+            try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+                channel.force(true);
+            }
         }
     }
 
