@@ -81,7 +81,7 @@ public final class BuildPipeline {
             throw new KilnException("build: no output; give -o FILE or --format FORMAT=PATH");
         }
         Map<OutputSpec, AtomicOutput> outputs = new LinkedHashMap<>();
-        List<Path> scratch = new ArrayList<>();
+        List<AtomicOutput> scratch = new ArrayList<>();
         SpooledTree tree = null;
         try {
             for (OutputSpec o : plan.outputs()) {
@@ -96,8 +96,9 @@ public final class BuildPipeline {
                 if (raw == null) {
                     // qcow2 without ext4: the raw image is scratch beside the qcow2.
                     Path beside = first(outputs, OutputFormat.QCOW2).temporary();
-                    raw = Files.createTempFile(beside.getParent(), ".kiln-raw-", ".tmp");
-                    scratch.add(raw);
+                    AtomicOutput rawScratch = AtomicOutput.scratch(beside.getParent(), ".kiln-raw-");
+                    scratch.add(rawScratch);
+                    raw = rawScratch.temporary();
                 }
             }
             if (plan.needsTree()) {
@@ -128,8 +129,8 @@ public final class BuildPipeline {
             if (tree != null) {
                 tree.close();
             }
-            for (Path p : scratch) {
-                Files.deleteIfExists(p);
+            for (AtomicOutput s : scratch) {
+                s.close();
             }
         }
     }
@@ -167,7 +168,7 @@ public final class BuildPipeline {
 
     /** Writes one output's temporary from the finished raw image or the collected tree. */
     private void derive(BuildRequest request, OutputSpec o, Path temporary, Path raw, SpooledTree tree,
-                        List<Path> scratch) throws IOException {
+                        List<AtomicOutput> scratch) throws IOException {
         TreeOutputs trees = tree == null ? null
                 : new TreeOutputs(tree, request.plan().strict(), w -> log.println("kiln: warning: " + w));
         String what = o.format() + " " + o.path();
@@ -180,8 +181,9 @@ public final class BuildPipeline {
                 OutputPlan.KernelSpec k = request.plan().kernel();
                 Path kernel = k.file();
                 if (kernel == null && k.image() != null) {
-                    kernel = Files.createTempFile(temporary.getParent(), ".kiln-kernel-", ".tmp");
-                    scratch.add(kernel);
+                    AtomicOutput kernelScratch = AtomicOutput.scratch(temporary.getParent(), ".kiln-kernel-");
+                    scratch.add(kernelScratch);
+                    kernel = kernelScratch.temporary();
                     extractKernel(request, k.image(), kernel);
                 }
                 trees.kernelInitrd(temporary, what, o.compression(), kernel, k.fullCmdline());

@@ -67,6 +67,15 @@ public final class AtomicOutput implements AutoCloseable {
         return new AtomicOutput(absolute, temporary);
     }
 
+    /**
+     * A scratch file in {@code directory} that is never published: it is deleted on close, and
+     * by the shutdown hook if the build is interrupted (Ctrl-C) first.
+     */
+    public static AtomicOutput scratch(Path directory, String prefix) throws IOException {
+        Path temporary = Files.createTempFile(directory, prefix, ".tmp");
+        return new AtomicOutput(null, temporary);
+    }
+
     public Path temporary() {
         return temporary;
     }
@@ -77,6 +86,9 @@ public final class AtomicOutput implements AutoCloseable {
 
     /** Publishes the temporary at the target path, replacing what was there. */
     public void commit() throws IOException {
+        if (target == null) {
+            throw new IllegalStateException("a scratch file is never committed");
+        }
         // Data first, name second: after a crash the target is the old file or the whole new one.
         syncTree(temporary);
         Path previous = null;

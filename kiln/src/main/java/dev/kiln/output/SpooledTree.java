@@ -75,7 +75,7 @@ public final class SpooledTree implements EntrySink, Closeable {
         void visit(byte[] path, Node node) throws IOException;
     }
 
-    private final Path spoolPath;
+    private final AtomicOutput spoolFile;
     private final FileChannel spool;
     private final Node root = new Node(EntryType.DIRECTORY);
     private final long defaultMtime;
@@ -83,8 +83,8 @@ public final class SpooledTree implements EntrySink, Closeable {
 
     /** Spools into a new temporary file in {@code spoolDir} (put it beside the outputs). */
     public SpooledTree(Path spoolDir, long defaultMtime) throws IOException {
-        this.spoolPath = Files.createTempFile(spoolDir, ".kiln-spool-", ".tmp");
-        this.spool = FileChannel.open(spoolPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        this.spoolFile = AtomicOutput.scratch(spoolDir, ".kiln-spool-");
+        this.spool = FileChannel.open(spoolFile.temporary(), StandardOpenOption.READ, StandardOpenOption.WRITE);
         this.defaultMtime = defaultMtime;
         root.mode = 0755;
         root.mtime = defaultMtime;
@@ -281,7 +281,7 @@ public final class SpooledTree implements EntrySink, Closeable {
         try {
             spool.close();
         } finally {
-            Files.deleteIfExists(spoolPath);
+            spoolFile.close();
         }
     }
 
