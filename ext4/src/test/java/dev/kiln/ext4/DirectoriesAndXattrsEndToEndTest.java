@@ -99,30 +99,7 @@ class DirectoriesAndXattrsEndToEndTest {
     static List<byte[]> oddNames(int count, Random random) {
         List<byte[]> names = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            out.writeBytes(Integer.toString(i).getBytes(StandardCharsets.US_ASCII));
-            switch (i % 6) {
-                case 0 -> out.writeBytes(".txt".getBytes(StandardCharsets.US_ASCII));
-                case 1 -> out.writeBytes("-grüße-日本語".getBytes(StandardCharsets.UTF_8));
-                case 2 -> out.writeBytes(new byte[]{'-', (byte) 0xff, (byte) 0xfe, (byte) 0x80, '\n', '\\', ' ', '*'});
-                case 3 -> {
-                    while (out.size() < 255) {
-                        out.write('L');
-                    }
-                }
-                case 4 -> {
-                    int len = 1 + random.nextInt(80);
-                    for (int k = 0; k < len; k++) {
-                        int c;
-                        do {
-                            c = 1 + random.nextInt(255);
-                        } while (c == '/');
-                        out.write(c);
-                    }
-                }
-                default -> out.writeBytes(" with spaces\tand tab".getBytes(StandardCharsets.US_ASCII));
-            }
-            names.add(Arrays.copyOf(out.toByteArray(), Math.min(out.size(), 255)));
+            names.add(DirectoryImageTest.oddName(random, i));
         }
         return names;
     }

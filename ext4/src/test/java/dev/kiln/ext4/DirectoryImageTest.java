@@ -155,7 +155,8 @@ class DirectoryImageTest {
         assertKernelSeesEveryName(s);
     }
 
-    private static byte[] oddName(Random random, int i) {
+    /** A name of bytes ext4 must keep: non-UTF-8, newlines, backslashes, 255 bytes, any byte but '/' and NUL. */
+    static byte[] oddName(Random random, int i) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(Integer.toString(i).getBytes(StandardCharsets.US_ASCII));
         switch (i % 6) {
