@@ -113,7 +113,7 @@ class DirectoriesAndXattrsEndToEndTest {
             Tools.Result listed = Tools.run(null, List.of("find", dir.toString(), "-mindepth", "1", "-maxdepth", "1",
                     "-printf", "%f\\0"));
             assertThat(listed.exit()).isZero();
-            List<String> got = splitNul(listed.stdout());
+            List<String> got = DirectoryImageTest.splitNul(listed.stdout());
             List<String> want = new ArrayList<>();
             ByteArrayOutputStream stdin = new ByteArrayOutputStream();
             for (byte[] n : names) {
@@ -134,18 +134,6 @@ class DirectoriesAndXattrsEndToEndTest {
             }
         });
         image.assertFsckClean();
-    }
-
-    private static List<String> splitNul(byte[] data) {
-        List<String> out = new ArrayList<>();
-        int start = 0;
-        for (int i = 0; i < data.length; i++) {
-            if (data[i] == 0) {
-                out.add(new String(data, start, i - start, StandardCharsets.ISO_8859_1));
-                start = i + 1;
-            }
-        }
-        return out;
     }
 
     @Test

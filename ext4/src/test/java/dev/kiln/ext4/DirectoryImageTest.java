@@ -261,7 +261,8 @@ class DirectoryImageTest {
         s.image.assertFsckClean();
     }
 
-    private static List<String> splitNul(byte[] data) {
+    /** Splits NUL-terminated names (as `find -print0` writes them), keeping every byte. */
+    static List<String> splitNul(byte[] data) {
         List<String> out = new ArrayList<>();
         int start = 0;
         for (int i = 0; i < data.length; i++) {
