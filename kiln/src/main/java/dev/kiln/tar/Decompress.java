@@ -2,6 +2,7 @@ package dev.kiln.tar;
 
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import dev.kiln.KilnException;
+import dev.kiln.io.ChunkPipe;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 
 import java.io.ByteArrayInputStream;
@@ -20,6 +21,9 @@ import java.util.zip.GZIPInputStream;
 public final class Decompress {
     /** The JDK's Inflater is fastest here with large buffers (about 450 MB/s measured). */
     private static final int GZIP_BUFFER = 64 * 1024;
+    /** Hand-over between the decompressing thread and the reader: 8 MiB in flight at most. */
+    private static final int CHUNK = 1 << 20;
+    private static final int DEPTH = 8;
 
     public enum Format { PLAIN, GZIP, ZSTD, BZIP2, XZ }
 
@@ -41,7 +45,7 @@ public final class Decompress {
                 throw new java.io.UncheckedIOException(e.getMessage(), e);
             }
         }
-        return ChunkPipe.start("kiln-decompress " + label, () -> decompress(raw, label));
+        return ChunkPipe.start("kiln-decompress " + label, CHUNK, DEPTH, () -> decompress(raw, label));
     }
 
     /** Like {@link #open} but decompresses on the caller's thread. */

@@ -5,6 +5,8 @@ import dev.kiln.entry.Entry;
 import dev.kiln.entry.EntryStream;
 import dev.kiln.entry.EntryType;
 
+import dev.kiln.io.ChunkPipe;
+
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -54,7 +56,7 @@ public final class TarReader implements EntryStream {
      */
     public TarReader(InputStream in, String label) {
         this.in = (in instanceof BufferedInputStream || in instanceof ByteArrayInputStream
-                || in instanceof ChunkPipe.Reader) ? in : new BufferedInputStream(in, 64 * 1024);
+                || in instanceof ChunkPipe) ? in : new BufferedInputStream(in, 64 * 1024);
         this.label = label;
     }
 

@@ -1,0 +1,6 @@
+/**
+ * Stream plumbing shared by the stages: {@link dev.kiln.io.ChunkPipe} runs a producer stream
+ * (a blob being read and hashed, a layer being decompressed) on a thread of its own, ahead of
+ * its consumer. Knows nothing of images or filesystems.
+ */
+package dev.kiln.io;
