@@ -84,14 +84,6 @@ public final class VerifyingInputStream extends FilterInputStream {
         return false;
     }
 
-    /** Reads whatever is left and verifies; for callers that stop before the end of the blob. */
-    public void drainAndVerify() throws IOException {
-        byte[] buf = new byte[65536];
-        while (read(buf, 0, buf.length) >= 0) {
-            // hashing happens in read
-        }
-    }
-
     private void verify() {
         if (verified) {
             return;
