@@ -10,6 +10,7 @@ import dev.kiln.ext4.Ext4Writer;
 import dev.kiln.flatten.Flattener;
 import dev.kiln.guest.GuestStage;
 import dev.kiln.output.AtomicOutput;
+import dev.kiln.output.BackgroundFlush;
 import dev.kiln.output.Ext4Sink;
 import dev.kiln.output.OutputFormat;
 import dev.kiln.output.OutputPlan;
@@ -147,7 +148,8 @@ public final class BuildPipeline {
                 writer = new Ext4Writer(channel, request.ext4());
                 sink = tree == null ? new Ext4Sink(writer) : new TeeSink(tree, new Ext4Sink(writer));
             }
-            try (EntryStream entries = source.open()) {
+            try (BackgroundFlush flush = channel == null ? null : BackgroundFlush.start(channel);
+                 EntryStream entries = source.open()) {
                 drain(entries, progress.wrap(sink));
             }
             if (writer == null) {
