@@ -4,11 +4,11 @@
 #   floor:  gzip -dc of every layer blob > /dev/null   (just decompressing, nothing else)
 #   usual:  umoci unpack + mkfs.ext4 -d of the rootfs  (extract to disk, then make the image)
 #   kiln:   bin/kiln build oci:LAYOUT:t -o out.ext4    (one streaming pass, no extraction)
-# in one run, printing wall time, CPU time and peak RSS of each and the ratios the issue sets
-# targets for (kiln at least 2x faster than usual, within 1.5x of the floor).
+# in one run, printing wall time, CPU time and peak RSS of each (the median of BENCH_RUNS runs,
+# default 3) and the ratios the issue sets targets for (kiln at least 2x faster than usual, within 1.5x of the floor).
 #
 # usage: bench/oci-bench.sh      (needs root for umoci unpack/chroot; not part of the test suite)
-# env:   KILN_BENCH_DIR (default /tmp/kiln-oci-bench; the image is built once and reused),
+# env:   BENCH_RUNS (default 3), KILN_BENCH_DIR (default /tmp/kiln-oci-bench; the image is built once and reused),
 #        KILN_ROOTFS (a debootstrap tree to use; default: kiln/target/debootstrap/rootfs if the
 #        slow tests left one there, else debootstrap runs into the bench dir)
 set -euo pipefail
@@ -21,18 +21,7 @@ for t in umoci debootstrap mkfs.ext4 e2fsck gzip /usr/bin/time; do
 done
 [ -f "$here/kiln/target/kiln.jar" ] || (cd "$here" && mvn -q -DskipTests package)
 
-measure() {  # LABEL CMD...: sets WALL CPU RSS_MB, prints a row
-    local label=$1; shift
-    if ! /usr/bin/time -v -o "$work/time.txt" "$@" > "$work/out.txt" 2>&1; then
-        echo "oci-bench: failed: $*" >&2; tail -20 "$work/out.txt" >&2; exit 1
-    fi
-    WALL=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0;
-        for (i = 1; i <= n; i++) s = s * 60 + t[i]; printf "%.2f", s }' "$work/time.txt")
-    CPU=$(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 } END { printf "%.2f", u + s }' "$work/time.txt")
-    RSS_MB=$(awk -F': ' '/Maximum resident set size/ { printf "%d", $2 / 1024 }' "$work/time.txt")
-    printf '%-46s %8s s %8s s %7s MiB\n' "$label" "$WALL" "$CPU" "$RSS_MB"
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+. "$here/bench/lib.sh"
 
 layout="$work/layout"
 if [ ! -f "$work/image.done" ]; then
@@ -71,13 +60,12 @@ printf '\n%-46s %10s %10s %11s\n' "" "wall" "cpu(u+s)" "peak RSS"
 measure "floor: gzip -dc every layer > /dev/null" bash -c "for l in $layers; do gzip -dc \"\$l\" > /dev/null; done"
 floor_wall=$WALL; floor_cpu=$CPU
 
-rm -f "$work/kiln.ext4"
 measure "kiln build oci: (--init none)" "$kiln" build "oci:$layout:t" -o "$work/kiln.ext4" --init none -q
 kiln_wall=$WALL; kiln_cpu=$CPU
 size=$(stat -c %s "$work/kiln.ext4")
 
-rm -rf "$work/unpack" "$work/mkfs.ext4"
-measure "umoci unpack + mkfs.ext4 -d (same size)" bash -c "umoci unpack --image '$layout:t' '$work/unpack' \
+BENCH_SETUP="rm -rf '$work/unpack' '$work/mkfs.ext4'" \
+    measure "umoci unpack + mkfs.ext4 -d (same size)" bash -c "umoci unpack --image '$layout:t' '$work/unpack' \
     && truncate -s $size '$work/mkfs.ext4' && mkfs.ext4 -q -F -d '$work/unpack/rootfs' '$work/mkfs.ext4'"
 usual_wall=$WALL; usual_cpu=$CPU
 

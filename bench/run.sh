@@ -3,12 +3,14 @@
 #   Kiln, from a tar:              bin/kiln build tar:tree.tar -o a.ext4
 #   mkfs.ext4, from the directory: mkfs.ext4 -N INODES -d tree/ b.ext4  (same size and inode
 #                                  count as Kiln's image, on a pre-created sparse file)
-# in one run, printing wall time, CPU time (user+sys) and peak RSS of each and their ratio.
+# in one run, printing wall time, CPU time (user+sys) and peak RSS of each (the median of
+# BENCH_RUNS runs, default 3) and their ratio.
 # Then: Kiln from tree.tar.gz with decompression on its own thread vs inline, next to the
 # `gzip -dc` floor; and 1,000,000 small files built with a 1 GiB heap (-Xmx1g).
 #
 # usage: bench/run.sh [all|main|gzip|small]    (default all)
-# env:   KILN_BENCH_DIR (default /tmp/kiln-bench; trees are generated once and reused),
+# env:   BENCH_RUNS (default 3), KILN_BENCH_DIR (default /tmp/kiln-bench; trees are generated
+#        once and reused),
 #        BENCH_FILES (default 60000), BENCH_SMALL_FILES (default 1000000)
 # Needs: python3, GNU tar, gzip, mkfs.ext4, e2fsck, /usr/bin/time (package "time").
 # Not part of the test suite.
@@ -23,22 +25,10 @@ mkdir -p "$work"
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is missing (apt-get install time)" >&2; exit 2; }
 [ -f "$here/kiln/target/kiln.jar" ] || (cd "$here" && mvn -q -DskipTests package)
 
-# measure LABEL CMD...: runs CMD under /usr/bin/time -v; sets WALL CPU RSS_MB and prints a row.
-measure() {
-    local label=$1; shift
-    if ! /usr/bin/time -v -o "$work/time.txt" "$@" > "$work/out.txt" 2>&1; then
-        echo "bench: failed: $*" >&2; tail -20 "$work/out.txt" >&2; exit 1
-    fi
-    WALL=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0;
-        for (i = 1; i <= n; i++) s = s * 60 + t[i]; printf "%.2f", s }' "$work/time.txt")
-    CPU=$(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 } END { printf "%.2f", u + s }' "$work/time.txt")
-    RSS_MB=$(awk -F': ' '/Maximum resident set size/ { printf "%d", $2 / 1024 }' "$work/time.txt")
-    printf '%-44s %9s s %9s s %8s MiB\n' "$label" "$WALL" "$CPU" "$RSS_MB"
-}
+. "$here/bench/lib.sh"
 header() {
-    printf '\n%s\n%-44s %11s %11s %12s\n' "$1" "" "wall" "cpu(u+s)" "peak RSS"
+    printf '\n%s\n%-46s %10s %10s %11s\n' "$1" "" "wall" "cpu(u+s)" "peak RSS"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 # Kiln's inode count, so mkfs.ext4 builds the same geometry (its default ratio may hold too few).
 inodes() { dumpe2fs -h "$1" 2>/dev/null | awk -F': *' '/^Inode count/ { print $2 }'; }
 fsck() { if e2fsck -fn "$1" > "$work/fsck.txt" 2>&1; then echo "e2fsck -fn $(basename "$1"): clean"; else
