@@ -165,6 +165,20 @@ class DirectoryEncoderTest {
     }
 
     @Test
+    void moreLeavesThanTwoLevelsCanIndexIsAnErrorNotACorruptIndex() {
+        // 1 KiB blocks keep this small: 3 names of 255 bytes per leaf, a root of 123 nodes of
+        // 126 leaves each, so two levels index at most 46,494 such names.
+        int blockSize = 1024;
+        assertThat(DirectoryEncoder.rootLimit(blockSize)).isEqualTo(123);
+        assertThat(DirectoryEncoder.nodeLimit(blockSize)).isEqualTo(126);
+        List<byte[]> fits = DirectoryEncoder.encode(12, 2, 0, names(40_000, 255), blockSize, SEED, HASH_SEED);
+        assertThat(fits.get(0)[30]).as("indirect levels").isEqualTo((byte) 1);
+        assertThatThrownBy(() -> DirectoryEncoder.encode(12, 2, 0, names(60_000, 255), blockSize, SEED, HASH_SEED))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("directory of 60000 entries needs a three-level htree (largedir)");
+    }
+
+    @Test
     void outputDoesNotDependOnInputOrder() {
         List<DirEntry> kids = names(2000, 12);
         List<DirEntry> shuffled = new ArrayList<>(kids);
