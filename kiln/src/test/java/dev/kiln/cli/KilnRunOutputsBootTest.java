@@ -20,8 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The real thing end to end: `kiln build` from a busybox rootfs tar with kiln-init writes an
- * initramfs and a qcow2 in one pass, and `kiln run`'s runner boots each (the initramfs with no
- * disk at all) into the image's program, whose output and exit status come back.
+ * initramfs, a kernel+initrd directory and a qcow2 in one pass, and `kiln run`'s runner boots
+ * each (the initramfs and the kernel+initrd set with no disk at all) into the image's program,
+ * whose output and exit status come back.
  */
 @Tag("slow")
 class KilnRunOutputsBootTest {
@@ -29,7 +30,7 @@ class KilnRunOutputsBootTest {
     Path tmp;
 
     @Test
-    void initramfsAndQcow2FromTheCliBootIntoTheProgram() throws Exception {
+    void initramfsKernelInitrdAndQcow2FromTheCliBootIntoTheProgram() throws Exception {
         Path kernel = OutputsPipelineTest.testKernel();
         Tools.assumeTools("qemu-system-x86_64", "tar");
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/busybox")), "busybox-static is not installed");
@@ -43,12 +44,20 @@ class KilnRunOutputsBootTest {
         SpecFileTest.Run build = SpecFileTest.kiln("build", "-q", "tar:" + tar, "--init", "kiln",
                 "--entrypoint", "/bin/busybox", "--entrypoint", "sh", "--entrypoint", "-c",
                 "--cmd", "echo KILN-OUTPUTS-BOOT $(cat /etc/hostname); exit 7", "--hostname", "initvm",
-                "--format", "initramfs=" + out.resolve("root.cpio.gz"), "--format", "qcow2=" + out.resolve("root.qcow2"));
+                "--format", "initramfs=" + out.resolve("root.cpio.gz"), "--format", "qcow2=" + out.resolve("root.qcow2"),
+                "--format", "kernel+initrd=" + out.resolve("boot"), "--kernel", kernel.toString());
         assertThat(build.exit()).as(build.err()).isZero();
 
         VmSpec base = new VmSpec(null, kernel, out.resolve("root.cpio.gz"), "rdinit=/init", "256M", 1,
                 Duration.ofSeconds(120), VmSpec.Accel.TCG, VmSpec.Machine.MICROVM);
-        for (VmSpec spec : new VmSpec[] {base, new VmSpec(out.resolve("root.qcow2"), kernel, null, null, "256M", 1,
+        // The kernel+initrd directory as a set, the way a Firecracker config would use it: its own
+        // kernel, initrd and command line (rdinit=/init is the kernel's default, spelled out so
+        // the runner keeps it).
+        Path boot = out.resolve("boot");
+        String cmdline = Files.readString(boot.resolve("cmdline")).trim() + " rdinit=/init";
+        VmSpec set = new VmSpec(null, boot.resolve("kernel"), boot.resolve("initrd.img"), cmdline, "256M", 1,
+                Duration.ofSeconds(120), VmSpec.Accel.TCG, VmSpec.Machine.MICROVM);
+        for (VmSpec spec : new VmSpec[] {base, set, new VmSpec(out.resolve("root.qcow2"), kernel, null, null, "256M", 1,
                 Duration.ofSeconds(120), VmSpec.Accel.TCG, VmSpec.Machine.MICROVM)}) {
             ByteArrayOutputStream console = new ByteArrayOutputStream();
             VmResult result = new VmRunner(console, new PrintStream(new ByteArrayOutputStream()), line -> { })
