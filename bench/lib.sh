@@ -11,6 +11,7 @@ measure() {
     local i rows="" row
     for ((i = 0; i < BENCH_RUNS; i++)); do
         [ -z "${BENCH_SETUP:-}" ] || bash -c "$BENCH_SETUP"
+        sync   # what was just generated or written must not be written back during the timed run
         if ! /usr/bin/time -v -o "$work/time.txt" "$@" > "$work/out.txt" 2>&1; then
             echo "bench: failed: $*" >&2; tail -20 "$work/out.txt" >&2; exit 1
         fi

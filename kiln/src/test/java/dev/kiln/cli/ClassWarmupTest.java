@@ -15,4 +15,13 @@ class ClassWarmupTest {
                     .as(name).doesNotThrowAnyException();
         }
     }
+
+    /** Tests run with picocli's own jar on the class path: the same lookup the shaded jar gets. */
+    @Test
+    void findsPicocliNestedClassesInTheJarThatHoldsPicocli() {
+        assertThat(ClassWarmup.picocliClasses())
+                .hasSizeGreaterThan(100)
+                .contains("picocli.CommandLine$Model$CommandSpec", "picocli.CommandLine$Interpreter")
+                .allMatch(n -> n.startsWith("picocli.CommandLine$"));
+    }
 }
