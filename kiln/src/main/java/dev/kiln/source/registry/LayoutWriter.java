@@ -21,7 +21,8 @@ import java.util.List;
  * Saves a pulled image as an OCI image layout (`kiln pull REF --to oci:DIR[:TAG]`): the resolved
  * platform's manifest, its config and layers, byte for byte as the registry served them (so the
  * digests stay valid), and an index.json entry named TAG. An existing layout gains the image
- * (an entry with the same name is replaced); index.json is replaced atomically, last.
+ * (an entry with the same name is replaced); index.json is replaced atomically, last. A target
+ * that is neither a layout nor a new or empty directory is refused before anything is written.
  */
 final class LayoutWriter {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -32,6 +33,8 @@ final class LayoutWriter {
 
     /** Returns the manifest digest written. */
     static String write(Path dir, String name, RegistrySource.RegistryImage image) throws IOException {
+        // Check what is there before writing anything into it.
+        ObjectNode index = existingIndex(dir);
         Path blobs = Files.createDirectories(dir.resolve("blobs").resolve("sha256"));
         Path marker = dir.resolve("oci-layout");
         if (!Files.exists(marker)) {
@@ -65,43 +68,78 @@ final class LayoutWriter {
         if (name != null) {
             descriptor.putObject("annotations").put(REF_NAME, name);
         }
-        writeIndex(dir, descriptor, name);
+        writeIndex(dir, index, descriptor, name);
         return manifestDigest;
+    }
+
+    /**
+     * The layout's index, or a new empty one when DIR does not exist or is empty. Anything else
+     * (files but no oci-layout marker, an index that is not an image index) is refused before a
+     * single byte is written, so a mistyped --to cannot litter a directory that is not a layout.
+     */
+    static ObjectNode existingIndex(Path dir) throws IOException {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new KilnException(dir + ": exists and is not a directory; --to oci:DIR needs an OCI image layout"
+                    + " or a new or empty directory");
+        }
+        boolean empty = !Files.exists(dir);
+        if (!empty) {
+            try (var children = Files.list(dir)) {
+                empty = children.findAny().isEmpty();
+            }
+        }
+        if (!empty && !Files.isRegularFile(dir.resolve("oci-layout"))) {
+            throw new KilnException(dir + ": not empty and not an OCI image layout (no oci-layout file);"
+                    + " --to oci:DIR needs a layout or a new or empty directory");
+        }
+        Path indexFile = dir.resolve("index.json");
+        if (!Files.exists(indexFile)) {
+            ObjectNode index = JSON.createObjectNode();
+            index.put("schemaVersion", 2);
+            index.put("mediaType", MediaTypes.OCI_INDEX);
+            index.putArray("manifests");
+            return index;
+        }
+        JsonNode existing;
+        try {
+            existing = JSON.readTree(indexFile.toFile());
+        } catch (IOException e) {
+            throw new KilnException(indexFile + ": not valid JSON: " + e.getMessage(), e);
+        }
+        if (!(existing instanceof ObjectNode o) || !existing.path("manifests").isArray()) {
+            throw new KilnException(indexFile + ": not an OCI image index");
+        }
+        return o;
     }
 
     private static void copyBlob(Path src, Path dest) throws IOException {
         if (Files.exists(dest)) {
             return; // content-addressed: same name, same bytes
         }
-        Path tmp = dest.resolveSibling(dest.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
+        Path tmp = uniqueSibling(dest);
         try {
-            Files.createLink(tmp, src); // same filesystem: no copy
-        } catch (IOException | UnsupportedOperationException e) {
-            Files.copy(src, tmp, StandardCopyOption.REPLACE_EXISTING);
-        }
-        try {
-            Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException e) {
-            Files.delete(tmp);
+            try {
+                Files.createLink(tmp, src); // same filesystem: no copy
+            } catch (IOException | UnsupportedOperationException e) {
+                Files.copy(src, tmp);
+            }
+            try {
+                Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException e) {
+                // another pull wrote the same content meanwhile
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 
-    private static void writeIndex(Path dir, ObjectNode descriptor, String name) throws IOException {
-        Path indexFile = dir.resolve("index.json");
-        ObjectNode index;
-        if (Files.exists(indexFile)) {
-            JsonNode existing = JSON.readTree(indexFile.toFile());
-            if (!(existing instanceof ObjectNode o) || !existing.path("manifests").isArray()) {
-                throw new KilnException(indexFile + ": not an OCI image index");
-            }
-            index = o;
-        } else {
-            index = JSON.createObjectNode();
-            index.put("schemaVersion", 2);
-            index.put("mediaType", MediaTypes.OCI_INDEX);
-            index.putArray("manifests");
-        }
+    /** A name beside {@code file} that no other process writing the same layout will pick. */
+    private static Path uniqueSibling(Path file) {
+        return file.resolveSibling("." + file.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + System.nanoTime() + ".tmp");
+    }
+
+    private static void writeIndex(Path dir, ObjectNode index, ObjectNode descriptor, String name) throws IOException {
         ArrayNode manifests = (ArrayNode) index.path("manifests");
         for (int i = manifests.size() - 1; i >= 0; i--) {
             JsonNode d = manifests.get(i);
@@ -113,8 +151,13 @@ final class LayoutWriter {
             }
         }
         manifests.add(descriptor);
-        Path tmp = dir.resolve("index.json.tmp");
-        JSON.writeValue(tmp.toFile(), index);
-        Files.move(tmp, indexFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Path indexFile = dir.resolve("index.json");
+        Path tmp = uniqueSibling(indexFile);
+        try {
+            JSON.writeValue(tmp.toFile(), index);
+            Files.move(tmp, indexFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 }

@@ -95,6 +95,7 @@ public final class RegistrySource {
     }
 
     static Pulled pull(Reference ref, SourceOptions options, Settings settings, Path dir, String name) throws IOException {
+        LayoutWriter.existingIndex(dir); // a wrong target fails before any download
         try (RegistryImage image = open(ref, options, settings)) {
             image.store.awaitAll();
             String tag = name != null ? name : ref.tag();

@@ -204,6 +204,27 @@ class RegistrySourceTest {
     }
 
     @Test
+    void pullIntoADirectoryThatIsNotALayoutWritesNothing() throws Exception {
+        Path target = Files.createDirectories(dir.resolve("not-a-layout"));
+        Files.writeString(target.resolve("notes.txt"), "mine");
+        PrintStream savedErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit;
+        try {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            exit = Main.run("pull", "-q", "--cache-dir", dir.resolve("cache-refused").toString(),
+                    host + "/ns/app:v1", "--to", "oci:" + target);
+        } finally {
+            System.setErr(savedErr);
+        }
+        assertThat(exit).isNotZero();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("not empty and not an OCI image layout");
+        try (var children = Files.list(target)) {
+            assertThat(children.map(p -> p.getFileName().toString())).containsExactly("notes.txt");
+        }
+    }
+
+    @Test
     void ext4BuiltFromTheRegistryEqualsTheOneBuiltFromTheSameImageAsOciLayout() throws Exception {
         Path fromRegistry = dir.resolve("from-registry.ext4");
         Path fromLayout = dir.resolve("from-layout.ext4");
