@@ -53,24 +53,17 @@ public final class ChunkPipe extends InputStream {
 
     private void produce(Source source) {
         try (InputStream in = source.open()) {
-            byte[] buf = newBuffer();
-            int len = 0;
             while (!closed) {
-                int n = in.read(buf, len, chunkSize - len);
+                byte[] buf = newBuffer();
+                int n = in.read(buf, 0, chunkSize);
                 if (n < 0) {
                     break;
                 }
-                len += n;
-                if (len == chunkSize) {
-                    if (!put(new Chunk(buf, len, null))) {
-                        return;
-                    }
-                    buf = newBuffer();
-                    len = 0;
+                // Whatever one read returned goes over at once: a source that trickles (a layer
+                // still downloading) must reach the consumer without waiting for a full chunk.
+                if (n > 0 && !put(new Chunk(buf, n, null))) {
+                    return;
                 }
-            }
-            if (len > 0 && !put(new Chunk(buf, len, null))) {
-                return;
             }
             put(END);
         } catch (Throwable e) {

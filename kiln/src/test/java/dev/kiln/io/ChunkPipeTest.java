@@ -1,6 +1,7 @@
 package dev.kiln.io;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.FilterInputStream;
@@ -46,9 +47,44 @@ class ChunkPipeTest {
                 throw new IOException("disk on fire");
             }
         })) {
-            // The failure stops the chunk being filled, so the bytes before it are lost with it:
-            // what matters is that the consumer sees the producer's own error, not an end of data.
-            assertThatThrownBy(pipe::readAllBytes).isInstanceOf(IOException.class).hasMessage("disk on fire");
+            byte[] got = new byte[10];
+            assertThat(pipe.read(got)).isEqualTo(3);
+            assertThat(got).startsWith(head);
+            assertThatThrownBy(pipe::read).isInstanceOf(IOException.class).hasMessage("disk on fire");
+        }
+    }
+
+    @Test
+    @Timeout(10) // waiting for a full chunk would hang here
+    void bytesReachTheConsumerBeforeTheProducerHasAFullChunk() throws Exception {
+        java.util.concurrent.CountDownLatch consumed = new java.util.concurrent.CountDownLatch(1);
+        try (ChunkPipe pipe = ChunkPipe.start("test", 1 << 20, 2, () -> new InputStream() {
+            boolean served;
+
+            @Override
+            public int read() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (!served) {
+                    served = true;
+                    b[off] = 42;
+                    return 1;
+                }
+                // Like a download that stalls: no more bytes until the first one was consumed.
+                try {
+                    consumed.await();
+                } catch (InterruptedException e) {
+                    throw new java.io.InterruptedIOException();
+                }
+                return -1;
+            }
+        })) {
+            assertThat(pipe.read()).isEqualTo(42);
+            consumed.countDown();
+            assertThat(pipe.read()).isEqualTo(-1);
         }
     }
 

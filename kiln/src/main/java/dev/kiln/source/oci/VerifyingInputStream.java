@@ -21,6 +21,12 @@ public final class VerifyingInputStream extends FilterInputStream {
     private final String expectedHex;
     private long count;
     private boolean verified;
+    private Corruption onCorrupt = reason -> reason;
+
+    /** What a store does when its copy of a blob turns out corrupt; returns the message to report. */
+    public interface Corruption {
+        String handle(String reason);
+    }
 
     /**
      * @param digest        "sha256:HEX" (sha512 also accepted)
@@ -66,7 +72,7 @@ public final class VerifyingInputStream extends FilterInputStream {
         hash.update(b, off, n);
         count += n;
         if (expectedSize >= 0 && count > expectedSize) {
-            throw new KilnException(digest + ": blob is larger than its descriptor's size " + expectedSize);
+            throw corrupt(digest + ": blob is larger than its descriptor's size " + expectedSize);
         }
         return n;
     }
@@ -84,17 +90,29 @@ public final class VerifyingInputStream extends FilterInputStream {
         return false;
     }
 
+    /**
+     * Lets the store react to a corrupt copy (a cache evicts it) and extend the message; called
+     * once, on a size or digest mismatch.
+     */
+    public void onCorrupt(Corruption handler) {
+        this.onCorrupt = handler;
+    }
+
+    private KilnException corrupt(String reason) {
+        return new KilnException(onCorrupt.handle(reason));
+    }
+
     private void verify() {
         if (verified) {
             return;
         }
         verified = true;
         if (expectedSize >= 0 && count != expectedSize) {
-            throw new KilnException(digest + ": blob is truncated: " + count + " bytes, descriptor says " + expectedSize);
+            throw corrupt(digest + ": blob is truncated: " + count + " bytes, descriptor says " + expectedSize);
         }
         String actual = HexFormat.of().formatHex(hash.digest());
         if (!actual.equalsIgnoreCase(expectedHex)) {
-            throw new KilnException(digest + ": digest mismatch: blob content hashes to "
+            throw corrupt(digest + ": digest mismatch: blob content hashes to "
                     + digest.substring(0, digest.indexOf(':') + 1) + actual);
         }
     }

@@ -80,6 +80,15 @@ public final class BlobCache {
         return Optional.of(p);
     }
 
+    /** Removes a cached blob found corrupt; true when there was one to remove. */
+    boolean evict(String digest) {
+        try {
+            return Files.deleteIfExists(blobPath(digest));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Writes a small blob (manifest, config) after checking its digest. */
     Path put(String digest, byte[] bytes) throws IOException {
         String actual = Digests.sha256(bytes);
@@ -127,6 +136,10 @@ public final class BlobCache {
                 Files.deleteIfExists(partial);
                 throw new KilnException(digest + ": digest mismatch: downloaded " + got + " bytes hashing to " + actual
                         + (size >= 0 ? " (expected " + size + " bytes)" : "") + "; nothing was cached");
+            }
+            // Data on disk before the name: a crash must not leave a torn blob under its digest.
+            try (FileChannel data = FileChannel.open(partial, StandardOpenOption.WRITE)) {
+                data.force(true);
             }
             Path dest = blobPath(digest);
             try {

@@ -3,6 +3,7 @@ package dev.kiln.source.registry;
 import dev.kiln.KilnException;
 import dev.kiln.source.oci.BlobStore;
 import dev.kiln.source.oci.Descriptor;
+import dev.kiln.source.oci.VerifyingInputStream;
 import dev.kiln.source.oci.MediaTypes;
 import dev.kiln.source.Layer;
 
@@ -64,6 +65,20 @@ final class RegistryBlobStore implements BlobStore {
             }
         }
         return Files.newInputStream(file(descriptor));
+    }
+
+    /**
+     * A blob read from the cache is checked like any other; one that fails (torn by a crash
+     * after it was cached, or changed on disk) is evicted, so that the next run downloads it
+     * again instead of failing the same way until `kiln cache prune`.
+     */
+    @Override
+    public VerifyingInputStream openVerified(Descriptor descriptor) throws IOException {
+        VerifyingInputStream in = BlobStore.super.openVerified(descriptor);
+        in.onCorrupt(reason -> cache.evict(descriptor.digest())
+                ? reason + "; the cached copy was removed, so running the command again downloads it afresh"
+                : reason);
+        return in;
     }
 
     /** The cached file of a blob, downloading it (or waiting for its prefetch) first. */

@@ -204,6 +204,42 @@ class RegistrySourceTest {
     }
 
     @Test
+    void aCachedBlobFoundCorruptIsEvictedAndDownloadedAgainNextTime() throws Exception {
+        Path cache = dir.resolve("cache-torn");
+        Path out = dir.resolve("torn.ext4");
+        String[] build = {"build", "-q", "--cache-dir", cache.toString(), host + "/ns/app:v1", "-o", out.toString()};
+        assertThat(Main.run(build)).isZero();
+        byte[] good = Files.readAllBytes(out);
+        // The largest cached blob is a layer; damage it as a torn write would.
+        Path layer;
+        try (var blobs = Files.list(cache.resolve("blobs/sha256"))) {
+            layer = blobs.max(java.util.Comparator.comparingLong(p -> p.toFile().length())).orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(layer);
+        java.util.Arrays.fill(bytes, bytes.length / 2, bytes.length, (byte) 0);
+        Files.write(layer, bytes);
+
+        PrintStream savedErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit;
+        try {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            exit = Main.run(build);
+        } finally {
+            System.setErr(savedErr);
+        }
+        assertThat(exit).isNotZero();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("sha256:" + layer.getFileName())
+                .contains("the cached copy was removed, so running the command again downloads it afresh");
+        assertThat(layer).doesNotExist();
+        assertThat(out).as("the failed build leaves the earlier image alone").hasBinaryContent(good);
+
+        assertThat(Main.run(build)).isZero();
+        assertThat(layer).exists();
+        assertThat(out).hasBinaryContent(good);
+    }
+
+    @Test
     void pullIntoADirectoryThatIsNotALayoutWritesNothing() throws Exception {
         Path target = Files.createDirectories(dir.resolve("not-a-layout"));
         Files.writeString(target.resolve("notes.txt"), "mine");
