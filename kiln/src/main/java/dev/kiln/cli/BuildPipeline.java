@@ -112,9 +112,7 @@ public final class BuildPipeline {
             for (Map.Entry<OutputSpec, AtomicOutput> e : outputs.entrySet()) {
                 derive(request, e.getKey(), e.getValue().temporary(), raw, tree, scratch);
             }
-            for (AtomicOutput out : outputs.values()) {
-                out.commit();
-            }
+            AtomicOutput.commitAll(new ArrayList<>(outputs.values()));
             for (OutputSpec o : plan.outputs()) {
                 if (o.format() == OutputFormat.EXT4) {
                     progress.done(o.path().toString(), summary);

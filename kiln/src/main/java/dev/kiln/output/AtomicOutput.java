@@ -8,6 +8,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -86,17 +87,83 @@ public final class AtomicOutput implements AutoCloseable {
 
     /** Publishes the temporary at the target path, replacing what was there. */
     public void commit() throws IOException {
-        if (target == null) {
-            throw new IllegalStateException("a scratch file is never committed");
+        commitAll(List.of(this));
+    }
+
+    /**
+     * Publishes several outputs together. Every temporary is synced first (data before names:
+     * after a crash each target is its old file or the whole new one), then each is renamed into
+     * place with the file it replaces kept aside; if a rename fails, the ones already done are
+     * undone, so a failed build leaves every earlier output as it was.
+     */
+    public static void commitAll(List<AtomicOutput> outputs) throws IOException {
+        for (AtomicOutput out : outputs) {
+            if (out.target == null) {
+                throw new IllegalStateException("a scratch file is never committed");
+            }
+            syncTree(out.temporary);
         }
-        // Data first, name second: after a crash the target is the old file or the whole new one.
-        syncTree(temporary);
+        List<Published> done = new ArrayList<>();
+        try {
+            for (AtomicOutput out : outputs) {
+                done.add(out.publish());
+            }
+        } catch (IOException | RuntimeException e) {
+            for (int i = done.size() - 1; i >= 0; i--) {
+                try {
+                    done.get(i).undo();
+                } catch (IOException undo) {
+                    e.addSuppressed(undo);
+                }
+            }
+            throw e;
+        }
+        for (Published p : done) {
+            p.discardPrevious();
+        }
+    }
+
+    /** An output renamed into place, and what was at its target before (null: nothing). */
+    private record Published(AtomicOutput output, Path previous) {
+        void undo() throws IOException {
+            output.committed = false;
+            Files.move(output.target, output.temporary, StandardCopyOption.ATOMIC_MOVE);
+            if (previous != null) {
+                Files.move(previous, output.target, StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+
+        void discardPrevious() throws IOException {
+            if (previous != null) {
+                deleteRecursively(previous);
+            }
+        }
+    }
+
+    private Published publish() throws IOException {
+        boolean directory = Files.isDirectory(temporary, LinkOption.NOFOLLOW_LINKS);
+        boolean movedAside = false;
         Path previous = null;
-        if (Files.isDirectory(temporary) && Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-            // A directory cannot be renamed over a non-empty one: move the old one aside first,
-            // so that a failure in between can put it back instead of losing both.
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            boolean oldIsDirectory = Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS);
+            if (oldIsDirectory != directory) {
+                throw new IOException(target + (oldIsDirectory ? ": is a directory now" : ": is no longer a directory")
+                        + "; nothing was replaced");
+            }
             previous = temporaryBeside(target);
-            Files.move(target, previous, StandardCopyOption.ATOMIC_MOVE);
+            if (!directory) {
+                // A second name keeps the old file for an undo, while the rename below still
+                // replaces the target in one step.
+                try {
+                    Files.createLink(previous, target);
+                } catch (IOException | UnsupportedOperationException noHardLinks) {
+                    movedAside = true;
+                }
+            }
+            if (directory || movedAside) {
+                // A directory cannot be renamed over a non-empty one: the old one moves aside.
+                Files.move(target, previous, StandardCopyOption.ATOMIC_MOVE);
+            }
         }
         try {
             Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -104,14 +171,16 @@ public final class AtomicOutput implements AutoCloseable {
             Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             if (previous != null) {
-                Files.move(previous, target, StandardCopyOption.ATOMIC_MOVE);
+                if (directory || movedAside) {
+                    Files.move(previous, target, StandardCopyOption.ATOMIC_MOVE);
+                } else {
+                    Files.delete(previous);
+                }
             }
             throw e;
         }
         committed = true;
-        if (previous != null) {
-            deleteRecursively(previous);
-        }
+        return new Published(this, previous);
     }
 
     @Override

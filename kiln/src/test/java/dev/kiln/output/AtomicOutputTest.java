@@ -89,4 +89,55 @@ class AtomicOutputTest {
         assertThatThrownBy(() -> AtomicOutput.file(dir.resolve("no/such/rootfs.ext4")))
                 .hasMessageContaining("no/such/rootfs.ext4").hasMessageContaining("does not exist");
     }
+
+    @Test
+    void severalOutputsCommitTogetherAndLeaveNoBackups() throws IOException {
+        Path image = Files.writeString(dir.resolve("rootfs.ext4"), "old image");
+        Path boot = Files.createDirectories(dir.resolve("boot"));
+        Files.writeString(boot.resolve("kernel"), "old kernel");
+        Path fresh = dir.resolve("rootfs.qcow2");
+        try (AtomicOutput a = AtomicOutput.file(image);
+             AtomicOutput b = AtomicOutput.directory(boot, Set.of("kernel"));
+             AtomicOutput c = AtomicOutput.file(fresh)) {
+            Files.writeString(a.temporary(), "new image");
+            Files.writeString(b.temporary().resolve("kernel"), "new kernel");
+            Files.writeString(c.temporary(), "qcow2");
+            AtomicOutput.commitAll(java.util.List.of(a, b, c));
+        }
+        assertThat(image).hasContent("new image");
+        assertThat(boot.resolve("kernel")).hasContent("new kernel");
+        assertThat(fresh).hasContent("qcow2");
+        try (var files = Files.list(dir)) {
+            assertThat(files).containsExactlyInAnyOrder(image, boot, fresh);
+        }
+    }
+
+    @Test
+    void whenALaterRenameFailsTheEarlierOutputsAreRestored() throws IOException {
+        Path image = Files.writeString(dir.resolve("rootfs.ext4"), "old image");
+        Path boot = Files.createDirectories(dir.resolve("boot"));
+        Files.writeString(boot.resolve("kernel"), "old kernel");
+        Path fresh = dir.resolve("rootfs.qcow2");
+        Path late = dir.resolve("rootfs.cpio.gz");
+        try (AtomicOutput a = AtomicOutput.file(image);
+             AtomicOutput b = AtomicOutput.directory(boot, Set.of("kernel"));
+             AtomicOutput c = AtomicOutput.file(fresh);
+             AtomicOutput d = AtomicOutput.file(late)) {
+            Files.writeString(a.temporary(), "new image");
+            Files.writeString(b.temporary().resolve("kernel"), "new kernel");
+            Files.writeString(c.temporary(), "qcow2");
+            Files.writeString(d.temporary(), "initramfs");
+            // Someone puts a directory where the last output goes while the build runs.
+            Files.createDirectories(late.resolve("theirs"));
+            assertThatThrownBy(() -> AtomicOutput.commitAll(java.util.List.of(a, b, c, d)))
+                    .isInstanceOf(IOException.class).hasMessageContaining(late + ": is a directory now");
+        }
+        assertThat(image).hasContent("old image");
+        assertThat(boot.resolve("kernel")).hasContent("old kernel");
+        assertThat(fresh).doesNotExist();
+        assertThat(late.resolve("theirs")).isDirectory();
+        try (var files = Files.list(dir)) {
+            assertThat(files).containsExactlyInAnyOrder(image, boot, late);
+        }
+    }
 }
