@@ -1,6 +1,7 @@
 /**
  * Stream plumbing shared by the stages: {@link dev.kiln.io.ChunkPipe} runs a producer stream
  * (a blob being read and hashed, a layer being decompressed) on a thread of its own, ahead of
- * its consumer. Knows nothing of images or filesystems.
+ * its consumer; {@link dev.kiln.io.Streams} holds helpers the stages' stream classes share.
+ * Knows nothing of images or filesystems.
  */
 package dev.kiln.io;

@@ -1,5 +1,7 @@
 package dev.kiln.tar;
 
+import dev.kiln.io.Streams;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
@@ -47,9 +49,7 @@ final class SparseInputStream extends InputStream {
 
     @Override
     public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
+        return Streams.readOneByte(this);
     }
 
     @Override

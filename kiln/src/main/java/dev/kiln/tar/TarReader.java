@@ -4,8 +4,8 @@ import dev.kiln.KilnException;
 import dev.kiln.entry.Entry;
 import dev.kiln.entry.EntryStream;
 import dev.kiln.entry.EntryType;
-
 import dev.kiln.io.ChunkPipe;
+import dev.kiln.io.Streams;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
@@ -538,9 +538,7 @@ public final class TarReader implements EntryStream {
 
         @Override
         public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
+            return Streams.readOneByte(this);
         }
 
         @Override

@@ -2,6 +2,7 @@ package dev.kiln.source.oci;
 
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import dev.kiln.KilnException;
+import dev.kiln.io.Streams;
 
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
@@ -62,9 +63,7 @@ public final class Decompression {
 
         @Override
         public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
+            return Streams.readOneByte(this);
         }
 
         @Override

@@ -1,6 +1,7 @@
 package dev.kiln.source.oci;
 
 import dev.kiln.KilnException;
+import dev.kiln.io.Streams;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -57,9 +58,7 @@ public final class VerifyingInputStream extends FilterInputStream {
 
     @Override
     public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
+        return Streams.readOneByte(this);
     }
 
     @Override

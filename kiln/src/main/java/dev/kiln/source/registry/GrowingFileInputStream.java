@@ -1,6 +1,7 @@
 package dev.kiln.source.registry;
 
 import dev.kiln.KilnException;
+import dev.kiln.io.Streams;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -48,9 +49,7 @@ final class GrowingFileInputStream extends InputStream {
 
     @Override
     public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
+        return Streams.readOneByte(this);
     }
 
     @Override
