@@ -91,9 +91,11 @@ public final class BuildPipeline {
                         : AtomicOutput.file(o.path()));
             }
             Path raw = null;
+            boolean rawIsOutput = false;
             if (plan.needsExt4()) {
                 raw = outputs.entrySet().stream().filter(e -> e.getKey().format() == OutputFormat.EXT4)
                         .map(e -> e.getValue().temporary()).findFirst().orElse(null);
+                rawIsOutput = raw != null;
                 if (raw == null) {
                     // qcow2 without ext4: the raw image is scratch beside the qcow2.
                     Path beside = first(outputs, OutputFormat.QCOW2).temporary();
@@ -108,7 +110,7 @@ public final class BuildPipeline {
                 tree = new SpooledTree(beside.toAbsolutePath().getParent(), request.timestamp());
             }
             Progress progress = new Progress(log, quiet);
-            Ext4Summary summary = writeAll(request, entries, raw, tree, progress);
+            Ext4Summary summary = writeAll(request, entries, raw, rawIsOutput, tree, progress);
             for (Map.Entry<OutputSpec, AtomicOutput> e : outputs.entrySet()) {
                 derive(request, e.getKey(), e.getValue().temporary(), raw, tree, scratch);
             }
@@ -135,8 +137,8 @@ public final class BuildPipeline {
     }
 
     /** The single pass: every entry goes to the ext4 writer, the tree collector, or both. */
-    private static Ext4Summary writeAll(BuildRequest request, Entries source, Path raw, SpooledTree tree,
-                                        Progress progress) throws IOException {
+    private static Ext4Summary writeAll(BuildRequest request, Entries source, Path raw, boolean rawIsOutput,
+                                        SpooledTree tree, Progress progress) throws IOException {
         FileChannel channel = null;
         Ext4Writer writer = null;
         try {
@@ -146,16 +148,16 @@ public final class BuildPipeline {
                 writer = new Ext4Writer(channel, request.ext4());
                 sink = tree == null ? new Ext4Sink(writer) : new TeeSink(tree, new Ext4Sink(writer));
             }
-            try (BackgroundFlush flush = channel == null ? null : BackgroundFlush.start(channel);
+            // The commit syncs every output before its rename; flushing the image as it grows
+            // keeps that sync short. A scratch image (only qcow2 is wanted) never needs the disk.
+            try (BackgroundFlush flush = rawIsOutput ? BackgroundFlush.start(channel) : null;
                  EntryStream entries = source.open()) {
                 drain(entries, progress.wrap(sink));
             }
             if (writer == null) {
                 return null;
             }
-            Ext4Summary summary = writer.finish();
-            channel.force(true);
-            return summary;
+            return writer.finish();
         } finally {
             if (writer != null) {
                 writer.close();
