@@ -132,4 +132,50 @@ class BusyboxBootTest {
         assertThat(user.result().status()).isNotZero();
         assertThat(user.lines()).anyMatch(l -> l.contains("kiln-init: user nobody-here: not found in /etc/passwd"));
     }
+
+    /**
+     * An image that keeps its own init (busybox init reading /etc/inittab): the agent and the
+     * script become inittab entries appended to the image's own, and both run under that init.
+     */
+    @Test
+    void underTheImagesBusyboxInitTheScriptAndAgentRunAsInittabEntries() throws IOException {
+        Path own = tmp.resolve("own-init");
+        Tools.check("cp", "-a", root.toString(), own.toString());
+        Files.createDirectories(own.resolve("tmp"));
+        Files.createDirectories(own.resolve("proc"));
+        Files.createSymbolicLink(own.resolve("sbin/init"), Path.of("../bin/busybox"));
+        // The image's own entries: they wait for the agent's mark, report, and end the VM.
+        Files.writeString(own.resolve("etc/inittab"), """
+                ::sysinit:/bin/mount -t proc proc /proc
+                ::once:/bin/sh -c 'for i in $(seq 100); do [ -f /tmp/agent-up ] && break; sleep 0.1; done; echo "inittab-check: agent=$(cat /tmp/agent-up) script=$(cat /tmp/script-ran)"; /bin/sync; /bin/reboot -f'
+                """);
+        Path agent = Files.writeString(tmp.resolve("agent.sh"), """
+                #!/bin/sh
+                echo "up as $(id -u) with AGENT_MODE=$AGENT_MODE" > /tmp/agent-up
+                exec sleep 600
+                """);
+        Path script = Files.writeString(tmp.resolve("script.sh"), """
+                #!/bin/sh
+                echo "script says hello"
+                echo ran > /tmp/script-ran
+                """);
+        ImageConfig noProgram = new ImageConfig(List.of(), List.of(), List.of("PATH=/usr/bin:/bin"), null, null,
+                List.of(), Map.of());
+        GuestConfig guest = new GuestConfig(InitMode.AUTO, agent, null, null, List.of("AGENT_MODE=inittab"), script,
+                null, null, null, null, null, null, null, null);
+        Path image = tmp.resolve("own-init.ext4");
+        BootSupport.buildImage(own, noProgram, guest, image, p -> false);
+        String inittab = Ext4Image.debugfs(image, "cat /etc/inittab");
+        assertThat(inittab).startsWith("::sysinit:/bin/mount -t proc proc /proc\n")
+                .contains("::sysinit:/usr/lib/kiln/kiln-init script", "::respawn:/usr/lib/kiln/kiln-init agent");
+        assertThat(Ext4Image.debugfs(image, "stat /sbin/init")).as("the image's init stays").contains("Type: symlink");
+
+        BootSupport.Boot boot = BootSupport.boot(BootSupport.tcg(image, kernel, Duration.ofSeconds(120)));
+
+        // busybox init, not kiln-init, ends this VM: no exit status is reported, QEMU just stops.
+        assertThat(boot.result().outcome()).isEqualTo(VmResult.Outcome.STOPPED);
+        assertThat(boot.lines()).noneMatch(l -> l.contains("kiln-init: exit status"));
+        assertThat(boot.lines()).anyMatch(l -> l.contains("script says hello"));
+        assertThat(boot.lines()).anyMatch(l -> l.contains("inittab-check: agent=up as 0 with AGENT_MODE=inittab script=ran"));
+    }
 }
