@@ -19,7 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * kiln-init runs as the guest's PID 1, so the binary Kiln installs must match the image's
  * architecture. Images made with umoci for several architectures; the installed /sbin/init is
- * read back with debugfs and identified by its ELF header's e_machine.
+ * read back with debugfs and identified by its ELF header's e_machine; the aarch64 one also runs
+ * under qemu-user.
  */
 class KilnInitArchTest {
     private static final int EM_X86_64 = 0x3E;
@@ -90,6 +91,33 @@ class KilnInitArchTest {
         Path image = build("oci:" + layout + ":s390x", "--init", "none");
         Ext4Image.assertAbsent(image, "/sbin/init");
         assertThat(Ext4Image.debugfs(image, "cat /etc/kiln/image.json")).contains("/app");
+    }
+
+    /**
+     * No aarch64 kernel here to boot, so the aarch64 binary runs under qemu-user in its helper
+     * mode (what an image's own init calls): it reads the image's init.conf (qemu's -L prefix
+     * redirects the open into the dumped files) and execs the agent with the configured
+     * environment. The agent's path is /usr/bin/env, which exec finds on the host, so what it
+     * prints is exactly the environment the aarch64 kiln-init built.
+     */
+    @Test
+    void theAarch64BinaryStartsTheAgentWithItsEnvironmentUnderQemuUser() throws IOException {
+        Tools.assumeTools("qemu-aarch64");
+        Path agent = Files.writeString(tmp.resolve("agent"), "#!/bin/sh\n");
+        Path image = build("oci:" + layout + ":arm64", "--init", "kiln", "--agent", agent + ":/usr/bin/env",
+                "--agent-env", "AGENT_VAR=1", "--env", "GREETING=hello");
+        Path root = tmp.resolve("root");
+        Files.createDirectories(root.resolve("sbin"));
+        Files.createDirectories(root.resolve("etc/kiln"));
+        Ext4Image.debugfs(image, "dump /sbin/init " + root.resolve("sbin/init"));
+        Ext4Image.debugfs(image, "dump /etc/kiln/init.conf " + root.resolve("etc/kiln/init.conf"));
+        Tools.check("chmod", "755", root.resolve("sbin/init").toString());
+        assertThat(machine(image, "/sbin/init")).isEqualTo(EM_AARCH64);
+
+        String out = Tools.check("env", "-i", "qemu-aarch64", "-L", root.toString(), root.resolve("sbin/init").toString(),
+                "agent");
+        assertThat(out.lines()).containsExactlyInAnyOrder("GREETING=hello", "AGENT_VAR=1",
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root");
     }
 
     private Path build(String source, String... options) {
