@@ -53,19 +53,28 @@ public final class ChunkPipe extends InputStream {
 
     private void produce(Source source) {
         try (InputStream in = source.open()) {
-            while (!closed) {
+            boolean ended = false;
+            while (!closed && !ended) {
                 byte[] buf = newBuffer();
-                int n = in.read(buf, 0, chunkSize);
-                if (n < 0) {
-                    break;
-                }
-                // Whatever one read returned goes over at once: a source that trickles (a layer
-                // still downloading) must reach the consumer without waiting for a full chunk.
-                if (n > 0 && !put(new Chunk(buf, n, null))) {
+                int len = 0;
+                // Fill the chunk while the source has more at hand; hand over what there is as
+                // soon as it has not (a layer still downloading, a pipe), so a trickling source
+                // reaches the consumer without waiting for a full chunk.
+                do {
+                    int n = in.read(buf, len, chunkSize - len);
+                    if (n < 0) {
+                        ended = true;
+                        break;
+                    }
+                    len += n;
+                } while (len < chunkSize && in.available() > 0);
+                if (len > 0 && !put(new Chunk(buf, len, null))) {
                     return;
                 }
             }
-            put(END);
+            if (!closed) {
+                put(END);
+            }
         } catch (Throwable e) {
             put(new Chunk(null, 0, e));
         }
