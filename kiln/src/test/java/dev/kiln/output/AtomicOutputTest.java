@@ -1,11 +1,14 @@
 package dev.kiln.output;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -90,54 +93,65 @@ class AtomicOutputTest {
                 .hasMessageContaining("no/such/rootfs.ext4").hasMessageContaining("does not exist");
     }
 
+    private final List<AtomicOutput> opened = new ArrayList<>();
+
+    @AfterEach
+    void closeOutputs() throws IOException {
+        for (AtomicOutput out : opened) {
+            out.close();
+        }
+    }
+
+    /**
+     * An old rootfs.ext4 and an old boot/ on disk, and three outputs written but not committed:
+     * a new rootfs.ext4, a new boot/ and a rootfs.qcow2 that did not exist before.
+     */
+    private List<AtomicOutput> newImageBootAndQcow2() throws IOException {
+        Files.writeString(dir.resolve("rootfs.ext4"), "old image");
+        Files.writeString(Files.createDirectories(dir.resolve("boot")).resolve("kernel"), "old kernel");
+        AtomicOutput image = AtomicOutput.file(dir.resolve("rootfs.ext4"));
+        AtomicOutput boot = AtomicOutput.directory(dir.resolve("boot"), Set.of("kernel"));
+        AtomicOutput qcow2 = AtomicOutput.file(dir.resolve("rootfs.qcow2"));
+        opened.addAll(List.of(image, boot, qcow2));
+        Files.writeString(image.temporary(), "new image");
+        Files.writeString(boot.temporary().resolve("kernel"), "new kernel");
+        Files.writeString(qcow2.temporary(), "qcow2");
+        return List.of(image, boot, qcow2);
+    }
+
     @Test
     void severalOutputsCommitTogetherAndLeaveNoBackups() throws IOException {
-        Path image = Files.writeString(dir.resolve("rootfs.ext4"), "old image");
-        Path boot = Files.createDirectories(dir.resolve("boot"));
-        Files.writeString(boot.resolve("kernel"), "old kernel");
-        Path fresh = dir.resolve("rootfs.qcow2");
-        try (AtomicOutput a = AtomicOutput.file(image);
-             AtomicOutput b = AtomicOutput.directory(boot, Set.of("kernel"));
-             AtomicOutput c = AtomicOutput.file(fresh)) {
-            Files.writeString(a.temporary(), "new image");
-            Files.writeString(b.temporary().resolve("kernel"), "new kernel");
-            Files.writeString(c.temporary(), "qcow2");
-            AtomicOutput.commitAll(java.util.List.of(a, b, c));
-        }
-        assertThat(image).hasContent("new image");
-        assertThat(boot.resolve("kernel")).hasContent("new kernel");
-        assertThat(fresh).hasContent("qcow2");
+        AtomicOutput.commitAll(newImageBootAndQcow2());
+        assertThat(dir.resolve("rootfs.ext4")).hasContent("new image");
+        assertThat(dir.resolve("boot/kernel")).hasContent("new kernel");
+        assertThat(dir.resolve("rootfs.qcow2")).hasContent("qcow2");
         try (var files = Files.list(dir)) {
-            assertThat(files).containsExactlyInAnyOrder(image, boot, fresh);
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder("rootfs.ext4", "boot", "rootfs.qcow2");
         }
     }
 
     @Test
     void whenALaterRenameFailsTheEarlierOutputsAreRestored() throws IOException {
-        Path image = Files.writeString(dir.resolve("rootfs.ext4"), "old image");
-        Path boot = Files.createDirectories(dir.resolve("boot"));
-        Files.writeString(boot.resolve("kernel"), "old kernel");
-        Path fresh = dir.resolve("rootfs.qcow2");
+        List<AtomicOutput> outputs = new ArrayList<>(newImageBootAndQcow2());
         Path late = dir.resolve("rootfs.cpio.gz");
-        try (AtomicOutput a = AtomicOutput.file(image);
-             AtomicOutput b = AtomicOutput.directory(boot, Set.of("kernel"));
-             AtomicOutput c = AtomicOutput.file(fresh);
-             AtomicOutput d = AtomicOutput.file(late)) {
-            Files.writeString(a.temporary(), "new image");
-            Files.writeString(b.temporary().resolve("kernel"), "new kernel");
-            Files.writeString(c.temporary(), "qcow2");
-            Files.writeString(d.temporary(), "initramfs");
-            // Someone puts a directory where the last output goes while the build runs.
-            Files.createDirectories(late.resolve("theirs"));
-            assertThatThrownBy(() -> AtomicOutput.commitAll(java.util.List.of(a, b, c, d)))
-                    .isInstanceOf(IOException.class).hasMessageContaining(late + ": is a directory now");
-        }
-        assertThat(image).hasContent("old image");
-        assertThat(boot.resolve("kernel")).hasContent("old kernel");
-        assertThat(fresh).doesNotExist();
+        AtomicOutput initramfs = AtomicOutput.file(late);
+        opened.add(initramfs);
+        outputs.add(initramfs);
+        Files.writeString(initramfs.temporary(), "initramfs");
+        // Someone puts a directory where the last output goes while the build runs.
+        Files.createDirectories(late.resolve("theirs"));
+
+        assertThatThrownBy(() -> AtomicOutput.commitAll(outputs))
+                .isInstanceOf(IOException.class).hasMessageContaining(late + ": is a directory now");
+        closeOutputs();
+
+        assertThat(dir.resolve("rootfs.ext4")).hasContent("old image");
+        assertThat(dir.resolve("boot/kernel")).hasContent("old kernel");
         assertThat(late.resolve("theirs")).isDirectory();
         try (var files = Files.list(dir)) {
-            assertThat(files).containsExactlyInAnyOrder(image, boot, late);
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder("rootfs.ext4", "boot", "rootfs.cpio.gz");
         }
     }
 }

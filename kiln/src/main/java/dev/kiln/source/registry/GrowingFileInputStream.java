@@ -1,6 +1,5 @@
 package dev.kiln.source.registry;
 
-import dev.kiln.KilnException;
 import dev.kiln.io.Streams;
 
 import java.io.IOException;
@@ -13,8 +12,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
 /**
@@ -105,23 +102,7 @@ final class GrowingFileInputStream extends InputStream {
     }
 
     private Path result() throws IOException {
-        try {
-            return download.get();
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) {
-                throw io;
-            }
-            if (c instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new KilnException(what + ": download failed", c);
-        } catch (CancellationException e) {
-            throw new KilnException(what + ": download cancelled");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException(what + ": interrupted");
-        }
+        return RegistryBlobStore.await(download, what);
     }
 
     private void pause() throws IOException {

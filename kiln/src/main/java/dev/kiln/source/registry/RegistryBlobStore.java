@@ -162,8 +162,13 @@ final class RegistryBlobStore implements BlobStore {
     }
 
     private Path await(String digest, Future<Path> f) throws IOException {
+        return await(f, describe() + "@" + digest);
+    }
+
+    /** The downloaded file; the download's own failure when it failed, named after {@code what}. */
+    static Path await(Future<Path> download, String what) throws IOException {
         try {
-            return f.get();
+            return download.get();
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof IOException io) {
@@ -172,12 +177,12 @@ final class RegistryBlobStore implements BlobStore {
             if (c instanceof RuntimeException re) {
                 throw re;
             }
-            throw new KilnException(describe() + "@" + digest + ": download failed", c);
+            throw new KilnException(what + ": download failed", c);
         } catch (CancellationException e) {
-            throw new KilnException(describe() + "@" + digest + ": download cancelled");
+            throw new KilnException(what + ": download cancelled");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException(digest + ": interrupted");
+            throw new java.io.InterruptedIOException(what + ": interrupted");
         }
     }
 
