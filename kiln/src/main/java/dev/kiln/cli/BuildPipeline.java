@@ -84,12 +84,16 @@ public final class BuildPipeline {
         Map<OutputSpec, AtomicOutput> outputs = new LinkedHashMap<>();
         List<AtomicOutput> scratch = new ArrayList<>();
         SpooledTree tree = null;
+        EntryStream stream = null;
         try {
             for (OutputSpec o : plan.outputs()) {
                 outputs.put(o, o.format() == OutputFormat.KERNEL_INITRD
                         ? AtomicOutput.directory(o.path(), TreeOutputs.KERNEL_INITRD_FILES)
                         : AtomicOutput.file(o.path()));
             }
+            // The targets are usable: start reading the source (the newest layers begin to
+            // decompress) while the rest is set up.
+            stream = entries.open();
             Path raw = null;
             boolean rawIsOutput = false;
             if (plan.needsExt4()) {
@@ -110,7 +114,7 @@ public final class BuildPipeline {
                 tree = new SpooledTree(beside.toAbsolutePath().getParent(), request.timestamp());
             }
             Progress progress = new Progress(log, quiet);
-            Ext4Summary summary = writeAll(request, entries, raw, rawIsOutput, tree, progress);
+            Ext4Summary summary = writeAll(request, stream, raw, rawIsOutput, tree, progress);
             for (Map.Entry<OutputSpec, AtomicOutput> e : outputs.entrySet()) {
                 derive(request, e.getKey(), e.getValue().temporary(), raw, tree, scratch);
             }
@@ -124,6 +128,9 @@ public final class BuildPipeline {
             }
             return summary;
         } finally {
+            if (stream != null) {
+                stream.close();
+            }
             for (AtomicOutput out : outputs.values()) {
                 out.close();
             }
@@ -137,7 +144,7 @@ public final class BuildPipeline {
     }
 
     /** The single pass: every entry goes to the ext4 writer, the tree collector, or both. */
-    private static Ext4Summary writeAll(BuildRequest request, Entries source, Path raw, boolean rawIsOutput,
+    private static Ext4Summary writeAll(BuildRequest request, EntryStream entries, Path raw, boolean rawIsOutput,
                                         SpooledTree tree, Progress progress) throws IOException {
         FileChannel channel = null;
         Ext4Writer writer = null;
@@ -150,8 +157,7 @@ public final class BuildPipeline {
             }
             // The commit syncs every output before its rename; flushing the image as it grows
             // keeps that sync short. A scratch image (only qcow2 is wanted) never needs the disk.
-            try (BackgroundFlush flush = rawIsOutput ? BackgroundFlush.start(channel) : null;
-                 EntryStream entries = source.open()) {
+            try (BackgroundFlush flush = rawIsOutput ? BackgroundFlush.start(channel) : null) {
                 drain(entries, progress.wrap(sink));
             }
             if (writer == null) {

@@ -73,9 +73,14 @@ public final class Flattener implements EntryStream {
         this.prefetcher = new Prefetcher(newestFirst);
     }
 
-    /** The merged view of the image's layers; closing it does not close the image. */
+    /**
+     * The merged view of the image's layers; closing it does not close the image. The newest
+     * layers start decompressing at once, so the caller's own set-up overlaps with them.
+     */
     public static EntryStream flatten(Image image) throws IOException {
-        return new Flattener(image);
+        Flattener f = new Flattener(image);
+        f.prefetcher.start();
+        return f;
     }
 
     @Override

@@ -25,13 +25,22 @@ final class Prefetcher implements AutoCloseable {
         this.layers = layers;
     }
 
+    /** Starts decompressing the first two layers, before anyone asks for them. */
+    synchronized void start() {
+        startUpTo(1);
+    }
+
     /** The uncompressed stream of layer {@code i}; starts decompressing layer {@code i + 1}. */
     synchronized InputStream take(int i) {
-        while (pumps.size() <= Math.min(i + 1, layers.size() - 1)) {
+        startUpTo(i + 1);
+        return pumps.get(i);
+    }
+
+    private void startUpTo(int last) {
+        while (pumps.size() <= Math.min(last, layers.size() - 1)) {
             Layer layer = layers.get(pumps.size());
             pumps.add(ChunkPipe.start("kiln-layer-" + layer.digest(), CHUNK, QUEUED_CHUNKS, layer::open));
         }
-        return pumps.get(i);
     }
 
     @Override
