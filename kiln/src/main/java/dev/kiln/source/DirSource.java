@@ -50,16 +50,7 @@ final class DirSource {
         return new RootfsImage(new DirLayer(label, dir, command));
     }
 
-    private record DirLayer(String digest, Path dir, Function<Path, List<String>> command) implements Layer {
-        @Override
-        public String mediaType() {
-            return "application/x-tar";
-        }
-
-        @Override
-        public long size() {
-            return -1;
-        }
+    private record DirLayer(String digest, Path dir, Function<Path, List<String>> command) implements Layer.RootfsTar {
 
         @Override
         public InputStream open() throws IOException {

@@ -19,4 +19,19 @@ public interface Layer {
      * source allows (a registry or a file), so flatten can re-read a layer on a rare slow path.
      */
     InputStream open() throws IOException;
+
+    /** A root filesystem given as a tar (a file, standard input, a directory being archived). */
+    interface RootfsTar extends Layer {
+        String MEDIA_TYPE = "application/x-tar";
+
+        @Override
+        default String mediaType() {
+            return MEDIA_TYPE;
+        }
+
+        @Override
+        default long size() {
+            return -1;
+        }
+    }
 }

@@ -39,12 +39,7 @@ final class TarSource {
         return new RootfsImage(new FileLayer(label, file));
     }
 
-    private record FileLayer(String digest, Path file) implements Layer {
-        @Override
-        public String mediaType() {
-            return "application/x-tar";
-        }
-
+    private record FileLayer(String digest, Path file) implements Layer.RootfsTar {
         @Override
         public long size() {
             try {
@@ -61,7 +56,7 @@ final class TarSource {
     }
 
     /** Standard input can be read once; a second open (flatten's slow path) fails clearly. */
-    private static final class StdinLayer implements Layer {
+    private static final class StdinLayer implements Layer.RootfsTar {
         private final String label;
         private final Supplier<InputStream> stdin;
         private final AtomicBoolean opened = new AtomicBoolean();
@@ -74,16 +69,6 @@ final class TarSource {
         @Override
         public String digest() {
             return label;
-        }
-
-        @Override
-        public String mediaType() {
-            return "application/x-tar";
-        }
-
-        @Override
-        public long size() {
-            return -1;
         }
 
         @Override
