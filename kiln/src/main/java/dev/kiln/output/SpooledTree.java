@@ -4,6 +4,7 @@ import dev.kiln.KilnException;
 import dev.kiln.entry.Entry;
 import dev.kiln.entry.EntrySink;
 import dev.kiln.entry.EntryType;
+import dev.kiln.io.ChannelSlice;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -228,7 +229,7 @@ public final class SpooledTree implements EntrySink, Closeable {
 
     /** The file's content, read back from the spool. */
     InputStream open(Node node) {
-        return new SpoolInput(spool, node.offset, node.size);
+        return new ChannelSlice(spool, node.offset, node.size, "spool file ended early");
     }
 
     /** Adds a name; used by outputs that need one the image lacks (/init in an initramfs). */
@@ -282,39 +283,6 @@ public final class SpooledTree implements EntrySink, Closeable {
             spool.close();
         } finally {
             spoolFile.close();
-        }
-    }
-
-    /** A window of the spool file as a stream. */
-    private static final class SpoolInput extends InputStream {
-        private final FileChannel channel;
-        private long pos;
-        private long left;
-
-        SpoolInput(FileChannel channel, long pos, long size) {
-            this.channel = channel;
-            this.pos = pos;
-            this.left = size;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int n = channel.read(ByteBuffer.wrap(b, off, (int) Math.min(len, left)), pos);
-            if (n < 0) {
-                throw new IOException("spool file ended early");
-            }
-            pos += n;
-            left -= n;
-            return n;
         }
     }
 }

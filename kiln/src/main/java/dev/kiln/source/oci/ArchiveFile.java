@@ -1,13 +1,13 @@
 package dev.kiln.source.oci;
 
 import dev.kiln.KilnException;
+import dev.kiln.io.ChannelSlice;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarFile;
 
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -98,7 +98,7 @@ final class ArchiveFile implements Closeable {
     /** The member's bytes, or null when absent. */
     InputStream open(String name) {
         Member m = find(name);
-        return m == null ? null : new Slice(channel, m.offset, m.size);
+        return m == null ? null : new ChannelSlice(channel, m.offset, m.size, file + ": archive member " + name + " ends early");
     }
 
     Path file() {
@@ -108,38 +108,5 @@ final class ArchiveFile implements Closeable {
     @Override
     public void close() throws IOException {
         channel.close();
-    }
-
-    /** Positional reads: independent streams over one channel do not disturb each other. */
-    private static final class Slice extends InputStream {
-        private final FileChannel channel;
-        private long position;
-        private final long end;
-
-        Slice(FileChannel channel, long offset, long size) {
-            this.channel = channel;
-            this.position = offset;
-            this.end = offset + size;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (position >= end) {
-                return -1;
-            }
-            int want = (int) Math.min(len, end - position);
-            int n = channel.read(ByteBuffer.wrap(b, off, want), position);
-            if (n < 0) {
-                throw new IOException("archive member ends early");
-            }
-            position += n;
-            return n;
-        }
     }
 }
