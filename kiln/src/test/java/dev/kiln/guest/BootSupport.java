@@ -30,6 +30,20 @@ import java.util.stream.Stream;
 
 /** Boot-test plumbing: the test kernel, images built from a directory plus GuestStage, QEMU boots. */
 final class BootSupport {
+    /** A main program that prints what it sees (ids, cwd, args, env, mounts), one "show: " line each. */
+    static final String SHOW = """
+            #!/bin/sh
+            echo "show: uid=$(id -u) gid=$(id -g) groups=$(id -G)"
+            echo "show: cwd=$(pwd)"
+            for a in "$0" "$@"; do echo "show: arg=$a"; done
+            env | sort | sed 's/^/show: env /'
+            echo "show: hostname=$(hostname)"
+            echo "show: lo=$(cat /sys/class/net/lo/operstate) $(cat /sys/class/net/lo/flags)"
+            echo "show: pid1=$(cat /proc/1/comm)"
+            grep -E ' (/dev|/dev/pts|/dev/shm|/run|/tmp|/proc|/sys) ' /proc/mounts | cut -d' ' -f2,3 | sed 's/^/show: mount /'
+            exit ${EXIT_CODE:-0}
+            """;
+
     private BootSupport() {
     }
 

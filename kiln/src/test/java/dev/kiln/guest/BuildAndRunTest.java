@@ -23,16 +23,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Tag("slow")
 class BuildAndRunTest {
-    private static final String SHOW = """
-            #!/bin/sh
-            echo "show: uid=$(id -u) gid=$(id -g) groups=$(id -G)"
-            echo "show: cwd=$(pwd)"
-            for a in "$0" "$@"; do echo "show: arg=$a"; done
-            env | sort | sed 's/^/show: env /'
-            echo "show: hostname=$(hostname)"
-            exit ${EXIT_CODE:-0}
-            """;
-
     @Test
     void umociBusyboxImageBootsIntoItsEntrypointWithOverrides(@TempDir Path tmp) throws IOException {
         Path kernel = BootSupport.kernel();
@@ -48,7 +38,7 @@ class BuildAndRunTest {
                 + " && for a in $(bin/busybox --list); do [ \"$a\" = busybox ] || ln -s busybox bin/$a; done");
         Files.writeString(rootfs.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n");
         Files.writeString(rootfs.resolve("etc/group"), "root:x:0:\napp:x:1000:\nstaff:x:50:app\n");
-        Files.writeString(rootfs.resolve("usr/bin/show"), SHOW);
+        Files.writeString(rootfs.resolve("usr/bin/show"), BootSupport.SHOW);
         Tools.check("chmod", "755", rootfs.resolve("usr/bin/show").toString());
         Tools.check("umoci", "repack", "--image", layout + ":base", bundle.toString());
         Tools.check("umoci", "config", "--image", layout + ":base", "--tag", "app",

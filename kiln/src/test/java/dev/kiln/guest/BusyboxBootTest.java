@@ -22,19 +22,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Real boots of a busybox image under QEMU (TCG) with kiln-init as PID 1. */
 @Tag("slow")
 class BusyboxBootTest {
-    /** Prints what the main program sees, in a form the test can compare line by line. */
-    private static final String SHOW = """
-            #!/bin/sh
-            echo "show: uid=$(id -u) gid=$(id -g) groups=$(id -G)"
-            echo "show: cwd=$(pwd)"
-            for a in "$0" "$@"; do echo "show: arg=$a"; done
-            env | sort | sed 's/^/show: env /'
-            echo "show: hostname=$(hostname)"
-            echo "show: lo=$(cat /sys/class/net/lo/operstate) $(cat /sys/class/net/lo/flags)"
-            echo "show: pid1=$(cat /proc/1/comm)"
-            grep -E ' (/dev|/dev/pts|/dev/shm|/run|/tmp|/proc|/sys) ' /proc/mounts | cut -d' ' -f2,3 | sed 's/^/show: mount /'
-            exit ${EXIT_CODE:-0}
-            """;
 
     private static final ImageConfig CONFIG = new ImageConfig(List.of("/usr/bin/show", "from-entrypoint"),
             List.of("from-cmd"), List.of("PATH=/usr/bin:/bin", "FROM_IMAGE=yes", "EXIT_CODE=3"), "/data/app",
@@ -62,7 +49,7 @@ class BusyboxBootTest {
         }
         Files.writeString(root.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:App:/home/app:/bin/sh\n");
         Files.writeString(root.resolve("etc/group"), "root:x:0:\napp:x:1000:\naudio:x:29:app\nvideo:x:44:other,app\n");
-        Files.writeString(root.resolve("usr/bin/show"), SHOW);
+        Files.writeString(root.resolve("usr/bin/show"), BootSupport.SHOW);
         Tools.check("chmod", "755", root.resolve("usr/bin/show").toString());
     }
 
