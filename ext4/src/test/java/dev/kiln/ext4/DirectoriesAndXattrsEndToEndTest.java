@@ -33,8 +33,7 @@ class DirectoriesAndXattrsEndToEndTest {
 
     @BeforeAll
     static void tools() {
-        Tools.assumeTool("e2fsck");
-        Tools.assumeTool("debugfs");
+        Tools.assumeTools("e2fsck", "debugfs");
     }
 
     interface Body {
@@ -164,8 +163,7 @@ class DirectoriesAndXattrsEndToEndTest {
         assertThat(image.debugfs("ea_list ping")).contains("security.capability (20)");
 
         Tools.assumeRoot();
-        Tools.assumeTool("getfattr");
-        Tools.assumeTool("getfacl");
+        Tools.assumeTools("getfattr", "getfacl");
         image.mounted("ro", mnt -> {
             assertXattrs(mnt.resolve("ping"), small);
             assertXattrs(mnt.resolve("large"), large);

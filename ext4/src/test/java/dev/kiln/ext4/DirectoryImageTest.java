@@ -31,9 +31,7 @@ class DirectoryImageTest {
 
     @BeforeAll
     static void tools() {
-        Tools.assumeTool("mkfs.ext4");
-        Tools.assumeTool("debugfs");
-        Tools.assumeTool("e2fsck");
+        Tools.assumeTools("mkfs.ext4", "debugfs", "e2fsck");
     }
 
     @Test

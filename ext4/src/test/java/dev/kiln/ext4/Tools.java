@@ -23,6 +23,13 @@ final class Tools {
         }
     }
 
+    /** Skips the test unless every one of {@code names} is installed. */
+    static void assumeTools(String... names) {
+        for (String name : names) {
+            assumeTool(name);
+        }
+    }
+
     static void assumeTool(String name) {
         boolean found = Arrays.stream(System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
                         .split(":"))

@@ -30,9 +30,7 @@ class XattrImageTest {
 
     @BeforeAll
     static void tools() {
-        Tools.assumeTool("mkfs.ext4");
-        Tools.assumeTool("debugfs");
-        Tools.assumeTool("e2fsck");
+        Tools.assumeTools("mkfs.ext4", "debugfs", "e2fsck");
     }
 
     /** Region of the inode after i_extra_isize, read from the image. */
@@ -54,8 +52,7 @@ class XattrImageTest {
     @Test
     void inlineRegionEqualsWhatTheKernelWrites() throws Exception {
         Tools.assumeRoot();
-        Tools.assumeTool("setfacl");
-        Tools.assumeTool("setfattr");
+        Tools.assumeTools("setfacl", "setfattr");
         RealImage image = RealImage.create(tmp.resolve("img"), null, "32M");
         byte[][] vfsAcl = new byte[1][];
         image.mounted("rw", mnt -> {
@@ -119,8 +116,7 @@ class XattrImageTest {
                 "trusted.overlay.opaque (1)", "system.posix_acl_access");
 
         Tools.assumeRoot();
-        Tools.assumeTool("getfattr");
-        Tools.assumeTool("getfacl");
+        Tools.assumeTools("getfattr", "getfacl");
         image.mounted("ro", mnt -> {
             String f = mnt.resolve("f").toString();
             for (Map.Entry<String, byte[]> e : x.entrySet()) {
