@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.function.UnaryOperator;
 
 /**
  * Passes a blob through while hashing it; at the end of the stream checks the byte count and the
@@ -22,12 +23,7 @@ public final class VerifyingInputStream extends FilterInputStream {
     private final String expectedHex;
     private long count;
     private boolean verified;
-    private Corruption onCorrupt = reason -> reason;
-
-    /** What a store does when its copy of a blob turns out corrupt; returns the message to report. */
-    public interface Corruption {
-        String handle(String reason);
-    }
+    private UnaryOperator<String> onCorrupt = UnaryOperator.identity();
 
     /**
      * @param digest        "sha256:HEX" (sha512 also accepted)
@@ -90,15 +86,15 @@ public final class VerifyingInputStream extends FilterInputStream {
     }
 
     /**
-     * Lets the store react to a corrupt copy (a cache evicts it) and extend the message; called
-     * once, on a size or digest mismatch.
+     * Lets the store react to a corrupt copy (a cache evicts it): called with the reason on a
+     * size or digest mismatch, it returns the message to report.
      */
-    public void onCorrupt(Corruption handler) {
+    public void onCorrupt(UnaryOperator<String> handler) {
         this.onCorrupt = handler;
     }
 
     private KilnException corrupt(String reason) {
-        return new KilnException(onCorrupt.handle(reason));
+        return new KilnException(onCorrupt.apply(reason));
     }
 
     private void verify() {
