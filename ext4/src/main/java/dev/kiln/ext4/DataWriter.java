@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.Arrays;
+import java.util.List;
 import java.util.zip.Checksum;
 
 import static dev.kiln.ext4.Geometry.BLOCK_SIZE;
@@ -12,7 +13,8 @@ import static dev.kiln.ext4.Geometry.BLOCK_SIZE;
 /**
  * Streams blocks to the image in allocation order. Blocks that follow each other on disk are
  * gathered in a staging buffer and written with one positional write, so many small files
- * still make large writes. All-zero file blocks are never allocated: they become holes.
+ * still make large writes. All-zero file blocks are never allocated: they become holes, and
+ * so does every block outside a sparse file's data regions, without being looked at.
  */
 final class DataWriter {
     private static final int STAGE_BLOCKS = 1024; // 4 MiB
@@ -23,6 +25,7 @@ final class DataWriter {
     private final BlockAllocator allocator;
     private final byte[] stage = new byte[STAGE_BLOCKS * BLOCK_SIZE];
     private final byte[] chunk = new byte[CHUNK_BLOCKS * BLOCK_SIZE];
+    private final byte[] partial = new byte[BLOCK_SIZE];
     private long stageStart;
     private int stageBlocks;
     /** Blocks at or past this are counted but not written (the image can't hold them anyway). */
@@ -48,33 +51,89 @@ final class DataWriter {
      * @return the file's extents, packed as in {@link ExtentList}
      */
     long[] writeStream(String path, InputStream in, long size, Checksum sum) throws IOException {
+        return writeRegions(path, List.of(new DataRegion(0, size)), in, sum);
+    }
+
+    /**
+     * Writes a file's data regions at their logical blocks: {@code in} holds the regions' bytes
+     * back to back. Only blocks a region touches are looked at, so holes cost nothing whatever
+     * their size; a block two regions share is assembled before it is written.
+     *
+     * @param regions in increasing order, not overlapping
+     * @param sum     receives every byte read (for deriving the UUID), or null
+     * @return the file's extents, packed as in {@link ExtentList}
+     */
+    long[] writeRegions(String path, List<DataRegion> regions, InputStream in, Checksum sum) throws IOException {
         ExtentList extents = new ExtentList();
-        long logical = 0;
-        long remaining = size;
-        while (remaining > 0) {
-            int want = (int) Math.min(chunk.length, remaining);
-            int got = in.readNBytes(chunk, 0, want);
-            if (got < want) {
-                throw new Ext4Exception(path + ": content ended after " + (size - remaining + got)
-                        + " of " + size + " bytes");
-            }
-            if (sum != null) {
-                sum.update(chunk, 0, got);
-            }
-            remaining -= got;
-            int blocks = (got + BLOCK_SIZE - 1) / BLOCK_SIZE;
-            if (got % BLOCK_SIZE != 0) {
-                Arrays.fill(chunk, got, blocks * BLOCK_SIZE, (byte) 0);
-            }
-            for (int b = 0; b < blocks; b++, logical++) {
-                int off = b * BLOCK_SIZE;
-                if (Arrays.mismatch(chunk, off, off + BLOCK_SIZE, ZERO, 0, BLOCK_SIZE) < 0) {
+        Reader reader = new Reader(path, in, sum, regions.stream().mapToLong(DataRegion::length).sum());
+        long partialBlock = -1; // the logical block held in `partial`, not yet written
+        for (DataRegion region : regions) {
+            long pos = region.offset();
+            long end = region.offset() + region.length();
+            while (pos < end) {
+                long block = pos / BLOCK_SIZE;
+                int within = (int) (pos % BLOCK_SIZE);
+                if (partialBlock >= 0 && block != partialBlock) {
+                    addBlock(extents, partialBlock, partial, 0);
+                    partialBlock = -1;
+                }
+                if (partialBlock < 0 && within == 0 && end - pos >= BLOCK_SIZE) {
+                    // Whole blocks: read many at a time.
+                    int n = (int) Math.min(chunk.length, (end - pos) / BLOCK_SIZE * BLOCK_SIZE);
+                    reader.read(chunk, 0, n);
+                    for (int b = 0; b < n / BLOCK_SIZE; b++) {
+                        addBlock(extents, block + b, chunk, b * BLOCK_SIZE);
+                    }
+                    pos += n;
                     continue;
                 }
-                extents.add(logical, writeBlock(chunk, off));
+                if (partialBlock < 0) {
+                    Arrays.fill(partial, (byte) 0);
+                    partialBlock = block;
+                }
+                int n = (int) Math.min(BLOCK_SIZE - within, end - pos);
+                reader.read(partial, within, n);
+                pos += n;
             }
         }
+        if (partialBlock >= 0) {
+            addBlock(extents, partialBlock, partial, 0);
+        }
         return extents.toArray();
+    }
+
+    /** Writes one logical block unless it is all zeros (then it stays a hole). */
+    private void addBlock(ExtentList extents, long logical, byte[] src, int offset) throws IOException {
+        if (Arrays.mismatch(src, offset, offset + BLOCK_SIZE, ZERO, 0, BLOCK_SIZE) >= 0) {
+            extents.add(logical, writeBlock(src, offset));
+        }
+    }
+
+    /** Reads a file's data exactly, feeding the checksum; a short stream is an error naming the path. */
+    private static final class Reader {
+        private final String path;
+        private final InputStream in;
+        private final Checksum sum;
+        private final long total;
+        private long done;
+
+        Reader(String path, InputStream in, Checksum sum, long total) {
+            this.path = path;
+            this.in = in;
+            this.sum = sum;
+            this.total = total;
+        }
+
+        void read(byte[] buffer, int offset, int length) throws IOException {
+            int got = in.readNBytes(buffer, offset, length);
+            if (got < length) {
+                throw new Ext4Exception(path + ": content ended after " + (done + got) + " of " + total + " bytes");
+            }
+            if (sum != null) {
+                sum.update(buffer, offset, got);
+            }
+            done += got;
+        }
     }
 
     /** Writes bytes (padded with zeros to whole blocks) into newly allocated blocks; zeros are kept. */

@@ -3,19 +3,45 @@ package dev.kiln.ext4;
 /**
  * How the filesystem is shaped.
  *
- * @param sizeBytes        exact image size; 0 means "smallest that fits, plus headroom"
- * @param headroomFraction extra free space when sizing to fit (0.25 = 25 %)
+ * <p>Each value is checked against {@link Ext4Limits} here, so that no option can reach the
+ * superblock truncated; a bad one is an {@link IllegalArgumentException} saying which and why.
+ *
+ * @param sizeBytes        exact image size, at most {@link Ext4Limits#MAX_SIZE_BYTES}; 0 means
+ *                         "smallest that fits, plus headroom" (then at most
+ *                         {@link Ext4Limits#MAX_FIT_SIZE_BYTES})
+ * @param headroomFraction extra free space when sizing to fit (0.25 = 25 %), finite and not negative
  * @param minHeadroomBytes at least this much free space when sizing to fit
- * @param inodeCount       total inodes; 0 means derived from the content
+ * @param inodeCount       total inodes, at most {@link Ext4Limits#MAX_INODES}; 0 means derived
+ *                         from the content
  * @param label            volume label (at most 16 bytes)
  * @param uuid             16 bytes, or null to derive it from everything written
  * @param journal          whether to create a jbd2 journal (inode 8)
  * @param creationTime     seconds since the epoch for what the writer itself creates
- *                         (root and lost+found when not given, superblock times)
+ *                         (root and lost+found when not given, superblock times); clamped
+ *                         to ext4's range like every other time
  */
 public record Ext4Options(long sizeBytes, double headroomFraction, long minHeadroomBytes,
                           long inodeCount, String label, byte[] uuid, boolean journal,
                           long creationTime) {
+
+    public Ext4Options {
+        if (sizeBytes < 0 || sizeBytes > Ext4Limits.MAX_SIZE_BYTES) {
+            throw new IllegalArgumentException("image size " + sizeBytes + " bytes is outside 0.."
+                    + Ext4Limits.MAX_SIZE_BYTES + " (" + Ext4Limits.size(Ext4Limits.MAX_SIZE_BYTES)
+                    + ", the largest ext4 image this writer lays out)");
+        }
+        if (!Double.isFinite(headroomFraction) || headroomFraction < 0) {
+            throw new IllegalArgumentException("headroom " + headroomFraction + " is not a fraction of 0 or more");
+        }
+        if (minHeadroomBytes < 0) {
+            throw new IllegalArgumentException("minimum headroom " + minHeadroomBytes + " bytes is negative");
+        }
+        if (inodeCount < 0 || inodeCount > Ext4Limits.MAX_INODES) {
+            throw new IllegalArgumentException("inode count " + inodeCount + " is outside 0.." + Ext4Limits.MAX_INODES
+                    + " (ext4 holds at most " + Ext4Limits.MAX_INODES_PER_GROUP
+                    + " inodes per group and a 32-bit count)");
+        }
+    }
 
     public static Ext4Options defaults() {
         return new Ext4Options(0, 0.25, 64L << 20, 0, "kiln-rootfs", null, true, 0);

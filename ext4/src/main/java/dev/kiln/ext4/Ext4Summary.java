@@ -1,6 +1,16 @@
 package dev.kiln.ext4;
 
-/** What {@link Ext4Writer#finish()} produced. */
+import java.util.List;
+
+/**
+ * What {@link Ext4Writer#finish()} produced.
+ *
+ * @param warnings what the writer changed to make the input fit ext4 (timestamps clamped to its
+ *                 range), one line each, at most one line per kind; the caller shows them
+ */
 public record Ext4Summary(long sizeBytes, long blockCount, long freeBlocks, long inodeCount,
-                          long freeInodes, byte[] uuid) {
+                          long freeInodes, byte[] uuid, List<String> warnings) {
+    public Ext4Summary {
+        warnings = List.copyOf(warnings);
+    }
 }

@@ -9,6 +9,8 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.CRC32C;
@@ -25,8 +27,16 @@ import java.util.zip.CRC32C;
  * <p>Limits, each an {@link Ext4Exception} naming the path: names of 1..255 bytes without NUL,
  * symlink targets of 1..4,095 bytes (under 60 bytes they live in the inode), at most 65,000
  * names per file, hard links only to existing non-directories, no path through a
- * non-directory. With an exact size the image must hold everything; the error says how many
- * MiB it needs.
+ * non-directory, and the numbers of {@link Ext4Limits}: files up to 16 TiB - 4 KiB, uid and
+ * gid up to 2^32 - 1, device majors up to 4,095 and minors up to 1,048,575. Times outside
+ * 1901-12-13 .. 2446-05-10 are clamped to that range, as the kernel does, and counted in one
+ * warning of {@link Ext4Summary#warnings()}. With an exact size the image must hold
+ * everything; the error says how many MiB it needs. Sized to fit, the image is at most 1 TiB.
+ *
+ * <p>Sparse files ({@link #file(byte[], Attributes, long, List, InputStream)}) are written
+ * region by region; their holes cost no time and no space, whatever their size.
+ *
+ * <p>Nothing recurses over the tree, so paths may be as deep as memory allows.
  *
  * <p>The output is deterministic: the same calls and options give the same bytes. A null
  * UUID is derived from a SHA-256 over every call's path and attributes and a CRC32C of each
@@ -52,6 +62,9 @@ public final class Ext4Writer implements Closeable {
     private final CRC32C contentSum = new CRC32C();
     private final ByteBuffer scratch = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
     private final int gdtRegion;
+    /** Times clamped into ext4's range, and the first path whose time was. */
+    private long clampedTimes;
+    private String firstClamped;
     private IOException failure;
     private boolean finished;
     private boolean started;
@@ -64,6 +77,11 @@ public final class Ext4Writer implements Closeable {
             throw new IllegalArgumentException("uuid must be 16 bytes, not " + options.uuid().length);
         }
         this.output = output;
+        long creation = Ext4Limits.clampTime(options.creationTime());
+        if (creation != options.creationTime()) {
+            countClamp("the creation time");
+            options = options.withCreationTime(creation);
+        }
         this.options = options;
         this.tree = new Tree(inodes, options.creationTime());
         if (options.sizeBytes() > 0) {
@@ -84,9 +102,10 @@ public final class Ext4Writer implements Closeable {
         }
     }
 
-    public void directory(byte[] path, Attributes attributes) throws IOException {
+    public void directory(byte[] path, Attributes given) throws IOException {
         run(() -> {
-            record('d', path, attributes, 0);
+            record('d', path, given, 0);
+            Attributes attributes = checked(path, given);
             if (path.length == 0) {
                 inodes.setAttributes(Geometry.ROOT_INO, InodeStore.S_IFDIR, attributes);
                 layoutXattrs(path, Geometry.ROOT_INO, attributes);
@@ -105,15 +124,40 @@ public final class Ext4Writer implements Closeable {
         });
     }
 
-    /** Streams exactly {@code size} bytes from {@code data}; all-zero blocks become holes. */
+    /** Streams exactly {@code size} bytes from {@code content}; all-zero blocks become holes. */
     public void file(byte[] path, Attributes attributes, long size, InputStream content) throws IOException {
+        file(path, attributes, size, List.of(new DataRegion(0, size)), content);
+    }
+
+    /**
+     * A sparse file of {@code size} bytes: {@code content} holds the bytes of {@code regions}
+     * back to back; the rest of the file is holes. Regions must be in increasing order, not
+     * overlap and lie within the file. All-zero blocks inside them become holes too.
+     */
+    public void file(byte[] path, Attributes given, long size, List<DataRegion> regions, InputStream content)
+            throws IOException {
         run(() -> {
-            record('f', path, attributes, size);
+            record('f', path, given, size);
+            List<DataRegion> map = normalize(path, size, regions);
+            boolean dense = map.isEmpty() ? size == 0 : map.size() == 1 && map.get(0).length() == size;
+            if (!dense) {
+                // The digest must tell a hole from data, without reading the hole.
+                digestLong(map.size());
+                for (DataRegion r : map) {
+                    digestLong(r.offset());
+                    digestLong(r.length());
+                }
+            }
+            Attributes attributes = checked(path, given);
+            if (size > Ext4Limits.MAX_FILE_SIZE) {
+                throw new Ext4Exception(display(path) + ": file of " + size + " bytes is larger than ext4's maximum of "
+                        + Ext4Limits.MAX_FILE_SIZE + " bytes (16 TiB - 4 KiB)");
+            }
             Tree.Slot slot = nonRootSlot(path);
             int ino = tree.newInode(InodeStore.S_IFREG, attributes);
             layoutXattrs(path, ino, attributes);
             contentSum.reset();
-            long[] extents = data.writeStream(Tree.show(path), content, size, contentSum);
+            long[] extents = data.writeRegions(Tree.show(path), map, content, contentSum);
             digestLong(contentSum.getValue());
             inodes.setExtents(ino, extents);
             inodes.size[ino] = size;
@@ -121,10 +165,35 @@ public final class Ext4Writer implements Closeable {
         });
     }
 
-    public void symlink(byte[] path, Attributes attributes, byte[] target) throws IOException {
+    /** Checks a sparse map and merges touching regions, dropping empty ones; the result depends on content only. */
+    private static List<DataRegion> normalize(byte[] path, long size, List<DataRegion> regions) throws Ext4Exception {
+        List<DataRegion> out = new ArrayList<>(regions.size());
+        long end = 0;
+        for (int i = 0; i < regions.size(); i++) {
+            DataRegion r = regions.get(i);
+            if (r.offset() < end || r.length() < 0 || r.offset() > size || r.length() > size - r.offset()) {
+                throw new Ext4Exception(display(path) + ": data region " + i + " (offset " + r.offset() + ", length "
+                        + r.length() + ") overlaps the one before or lies outside the file's " + size + " bytes");
+            }
+            end = r.offset() + r.length();
+            if (r.length() == 0) {
+                continue;
+            }
+            int last = out.size() - 1;
+            if (last >= 0 && out.get(last).offset() + out.get(last).length() == r.offset()) {
+                out.set(last, new DataRegion(out.get(last).offset(), out.get(last).length() + r.length()));
+            } else {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    public void symlink(byte[] path, Attributes given, byte[] target) throws IOException {
         run(() -> {
-            record('l', path, attributes, target.length);
+            record('l', path, given, target.length);
             digest.update(target);
+            Attributes attributes = checked(path, given);
             if (target.length == 0 || target.length >= Geometry.BLOCK_SIZE) {
                 throw new Ext4Exception(Tree.show(path) + ": symlink target of " + target.length
                         + " bytes (must be 1.." + (Geometry.BLOCK_SIZE - 1) + ")");
@@ -172,11 +241,17 @@ public final class Ext4Writer implements Closeable {
         });
     }
 
-    public void special(byte[] path, Attributes attributes, SpecialType type, int major, int minor)
+    public void special(byte[] path, Attributes given, SpecialType type, int major, int minor)
             throws IOException {
         run(() -> {
-            record('s', path, attributes, ((long) major << 32) | (minor & 0xFFFFFFFFL));
+            record('s', path, given, ((long) major << 32) | (minor & 0xFFFFFFFFL));
             digest.update((byte) type.ordinal());
+            Attributes attributes = checked(path, given);
+            if (major < 0 || major > Ext4Limits.MAX_DEVICE_MAJOR || minor < 0 || minor > Ext4Limits.MAX_DEVICE_MINOR) {
+                throw new Ext4Exception(display(path) + ": device " + Integer.toUnsignedString(major) + ":"
+                        + Integer.toUnsignedString(minor) + " is beyond ext4's limits (major 0.."
+                        + Ext4Limits.MAX_DEVICE_MAJOR + ", minor 0.." + Ext4Limits.MAX_DEVICE_MINOR + ")");
+            }
             Tree.Slot slot = nonRootSlot(path);
             int mode = switch (type) {
                 case CHARACTER_DEVICE -> InodeStore.S_IFCHR;
@@ -203,7 +278,14 @@ public final class Ext4Writer implements Closeable {
             finished = true;
             data.flush();
             byte[] sha = digest.digest();
-            result[0] = new ImageFinisher(output, options, inodes, tree, data, xattrLayouts, gdtRegion, sha).finish();
+            Ext4Summary s = new ImageFinisher(output, options, inodes, tree, data, xattrLayouts, gdtRegion, sha).finish();
+            List<String> warnings = new ArrayList<>(s.warnings());
+            if (clampedTimes > 0) {
+                warnings.add(clampedTimes + (clampedTimes == 1 ? " time" : " times") + " outside ext4's range ("
+                        + Ext4Limits.timeRange() + ") clamped to it, as the kernel does; the first: " + firstClamped);
+            }
+            result[0] = new Ext4Summary(s.sizeBytes(), s.blockCount(), s.freeBlocks(), s.inodeCount(),
+                    s.freeInodes(), s.uuid(), warnings);
         });
         return result[0];
     }
@@ -237,6 +319,37 @@ public final class Ext4Writer implements Closeable {
             failure = new IOException("ext4 writer failed: " + e, e);
             throw e;
         }
+    }
+
+    /**
+     * The attributes as ext4 stores them: ids past 32 bits are an error (storing their low bits
+     * would hand the file to another user, often root); a time outside ext4's range is clamped.
+     */
+    private Attributes checked(byte[] path, Attributes a) throws Ext4Exception {
+        if (a.uid() < 0 || a.uid() > Ext4Limits.MAX_ID) {
+            throw new Ext4Exception(display(path) + ": uid " + a.uid() + " is beyond ext4's limit of " + Ext4Limits.MAX_ID);
+        }
+        if (a.gid() < 0 || a.gid() > Ext4Limits.MAX_ID) {
+            throw new Ext4Exception(display(path) + ": gid " + a.gid() + " is beyond ext4's limit of " + Ext4Limits.MAX_ID);
+        }
+        long seconds = Ext4Limits.clampTime(a.mtimeSeconds());
+        if (seconds == a.mtimeSeconds()) {
+            return a;
+        }
+        countClamp(display(path));
+        // At a bound the kernel drops the nanoseconds too (timestamp_truncate).
+        return new Attributes(a.permissions(), a.uid(), a.gid(), seconds, 0, a.xattrs());
+    }
+
+    private void countClamp(String what) {
+        if (clampedTimes++ == 0) {
+            firstClamped = what;
+        }
+    }
+
+    /** A path for messages; the root shows as "/". */
+    static String display(byte[] path) {
+        return path.length == 0 ? "/" : Tree.show(path);
     }
 
     private Tree.Slot nonRootSlot(byte[] path) throws Ext4Exception {

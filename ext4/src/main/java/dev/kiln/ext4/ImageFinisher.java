@@ -80,7 +80,7 @@ final class ImageFinisher {
         data.flush();
         long metaEnd = data.allocator().next();
         Layout layout = chooseLayout(metaEnd);
-        BitSet used = usedBlocks(layout, metaStart, metaEnd);
+        UsedBlocks used = usedBlocks(layout, metaStart, metaEnd);
         return new MetadataWriter(out, options, inodes, layout, used, uuid, hashSeed, csumSeed, region,
                 indexedDirs, trees, xattrBlocks, xattrLayouts).write();
     }
@@ -172,33 +172,49 @@ final class ImageFinisher {
         Layout layout;
         if (options.sizeBytes() > 0) {
             long blocks = Layout.trimTinyLastGroup(options.sizeBytes() / BLOCK_SIZE, region);
-            int ipg = Layout.inodesPerGroup(blocks, usedInodes, options.inodeCount(), options.headroomFraction());
-            layout = ipg <= BLOCKS_PER_GROUP && metaEnd <= blocks
-                    ? Layout.plan(metaEnd, region, blocks, ipg, options.journal()) : null;
+            layout = null;
+            if (blocks > 0 && metaEnd <= blocks) {
+                long ipg = Layout.inodesPerGroup(blocks, usedInodes, options.inodeCount(), options.headroomFraction());
+                if (ipg <= Ext4Limits.MAX_INODES_PER_GROUP) {
+                    layout = Layout.plan(metaEnd, region, blocks, (int) ipg, options.journal());
+                }
+            }
             if (layout == null || layout.end > blocks || layout.reservedGdt < 0) {
-                Layout min = Layout.fit(metaEnd, region, usedInodes, options.inodeCount(), options.journal(), 0, 0);
+                Layout min = Layout.fit(metaEnd, region, usedInodes, options.inodeCount(), options.journal(), 0, 0,
+                        Ext4Limits.MAX_SIZE_BYTES / BLOCK_SIZE);
+                String given = " (--size is " + Ext4Limits.size(options.sizeBytes()) + ")";
+                if (min == null) {
+                    throw new Ext4Exception("content does not fit: it needs more than "
+                            + Ext4Limits.size(Ext4Limits.MAX_SIZE_BYTES) + ", the largest ext4 image" + given);
+                }
                 long needMiB = (min.blocks + MIB_BLOCKS - 1) / MIB_BLOCKS;
-                throw new Ext4Exception("content does not fit: needs at least " + needMiB + " MiB (--size is "
-                        + (options.sizeBytes() >> 20) + " MiB)");
+                throw new Ext4Exception("content does not fit: needs at least " + needMiB + " MiB" + given);
             }
         } else {
             layout = Layout.fit(metaEnd, region, usedInodes, options.inodeCount(), options.journal(),
-                    options.headroomFraction(), (options.minHeadroomBytes() + BLOCK_SIZE - 1) / BLOCK_SIZE);
-            if (layout.reservedGdt < 0) {
-                throw new Ext4Exception("content needs a filesystem over 1 TiB: give --size");
+                    options.headroomFraction(), (options.minHeadroomBytes() + BLOCK_SIZE - 1) / BLOCK_SIZE,
+                    Ext4Limits.MAX_FIT_SIZE_BYTES / BLOCK_SIZE);
+            if (layout == null || layout.reservedGdt < 0) {
+                throw new Ext4Exception("sized to fit, the image would be larger than "
+                        + Ext4Limits.size(Ext4Limits.MAX_FIT_SIZE_BYTES) + " (the most Kiln sizes to fit) with "
+                        + (metaEnd * BLOCK_SIZE >> 20) + " MiB of content, " + Math.round(options.headroomFraction() * 100)
+                        + " % headroom" + (options.inodeCount() > 0 ? " and " + options.inodeCount() + " inodes" : "")
+                        + "; give an exact --size (at most " + Ext4Limits.size(Ext4Limits.MAX_SIZE_BYTES) + ")");
             }
         }
         if (options.inodeCount() > 0 && options.inodeCount() < usedInodes) {
             throw new Ext4Exception("--inodes " + options.inodeCount() + " is too few: " + usedInodes + " needed");
         }
         if ((long) layout.inodesPerGroup * layout.groups > 0xFFFFFFFFL) {
-            throw new Ext4Exception("--inodes: more than 2^32 inodes");
+            // Only a headroom share of billions of used inodes can get here (MAX_INODES keeps requests below).
+            throw new Ext4Exception("content needs " + (long) layout.inodesPerGroup * layout.groups
+                    + " inodes, more than ext4's 32-bit inode count holds");
         }
         return layout;
     }
 
-    private BitSet usedBlocks(Layout layout, long metaStart, long metaEnd) {
-        BitSet used = new BitSet((int) layout.blocks);
+    private UsedBlocks usedBlocks(Layout layout, long metaStart, long metaEnd) {
+        UsedBlocks used = new UsedBlocks(layout.blocks);
         for (long g = 0; g < layout.groups; g++) {
             if (Geometry.hasSuper(g)) {
                 long first = g * BLOCKS_PER_GROUP;
@@ -231,7 +247,7 @@ final class ImageFinisher {
         return used;
     }
 
-    private static void mark(BitSet set, long from, long count) {
-        set.set((int) from, (int) (from + count));
+    private static void mark(UsedBlocks set, long from, long count) {
+        set.mark(from, count);
     }
 }

@@ -72,16 +72,17 @@ final class Layout {
     /**
      * Inodes per group: what was asked for, else at least what is used plus the headroom share,
      * else mke2fs's ratio (one per 4 KiB below 512 MiB, the "small" type; one per 16 KiB above).
+     * May exceed {@link Ext4Limits#MAX_INODES_PER_GROUP}: then the size needs more groups.
      */
-    static int inodesPerGroup(long blocks, long usedInodes, long requested, double spare) {
-        long groups = Geometry.groupsFor(blocks);
+    static long inodesPerGroup(long blocks, long usedInodes, long requested, double spare) {
+        long groups = Math.max(1, Geometry.groupsFor(blocks));
         long bytes = blocks * BLOCK_SIZE;
         long ratio = bytes < (512L << 20) ? 4096 : 16384;
         long total = requested > 0 ? requested
-                : Math.max(bytes / ratio, (long) Math.ceil(usedInodes * (1 + spare)) + 16);
-        long perGroup = (total + groups - 1) / groups;
-        perGroup = (perGroup + INODES_PER_BLOCK - 1) / INODES_PER_BLOCK * INODES_PER_BLOCK;
-        return (int) Math.max(INODES_PER_BLOCK, perGroup);
+                : Math.max(bytes / ratio, saturatedAdd((long) Math.ceil(usedInodes * (1 + spare)), 16));
+        long perGroup = total / groups + (total % groups == 0 ? 0 : 1);
+        perGroup = (Math.min(perGroup, Long.MAX_VALUE / 2) + INODES_PER_BLOCK - 1) / INODES_PER_BLOCK * INODES_PER_BLOCK;
+        return Math.max(INODES_PER_BLOCK, perGroup);
     }
 
     /** Blocks of the smallest last group mke2fs would keep (its backup region plus some room). */
@@ -93,9 +94,19 @@ final class Layout {
         return new Layout(start, region, blocks, inodesPerGroup, journal ? Geometry.journalBlocks(blocks) : 0);
     }
 
+    /** Rounds of plain iteration before {@link #fit} searches instead; typical content needs two to four. */
+    private static final int ITERATIONS = 30;
+
     /**
      * Smallest layout, growing the size until the metadata fits and the free space reaches
-     * the headroom.
+     * the headroom; null when that takes more than {@code maxBlocks}.
+     *
+     * <p>More blocks bring more metadata (inode tables, when the inode count follows the size,
+     * and a larger journal), which asks for more headroom in turn. Iterating from the content's
+     * size finds the smallest fixed point in a few rounds for usual headrooms; a large headroom
+     * converges slowly (or never: with one inode per 16 KiB, the inode tables are 1/64 of the
+     * image, so a headroom of 63 times the use can never be met), so after a few rounds the
+     * size is found by doubling and bisection instead, bounded by {@code maxBlocks}.
      *
      * @param start        first block after data and directories
      * @param usedInodes   highest inode number in use
@@ -103,29 +114,75 @@ final class Layout {
      * @param minHeadroom  free blocks wanted at least
      */
     static Layout fit(long start, int region, long usedInodes, long requestedInodes, boolean journal,
-                      double headroom, long minHeadroom) {
+                      double headroom, long minHeadroom, long maxBlocks) {
+        Sizing s = new Sizing(start, region, usedInodes, requestedInodes, journal, headroom, minHeadroom, maxBlocks);
         long blocks = Math.max(start, 2048);
-        for (int round = 0; round < 100; round++) {
-            int ipg = inodesPerGroup(blocks, usedInodes, requestedInodes, headroom);
-            if (ipg > BLOCKS_PER_GROUP) { // too many inodes for the groups: add groups
-                long groupsNeeded = (long) Math.ceil((double) ipg * Geometry.groupsFor(blocks) / BLOCKS_PER_GROUP);
-                blocks = Math.max(blocks + 1, groupsNeeded * BLOCKS_PER_GROUP);
-                continue;
+        for (int round = 0; round < ITERATIONS; round++) {
+            if (blocks > maxBlocks) {
+                return null;
             }
-            Layout l = plan(start, region, blocks, ipg, journal);
-            long want = l.end + Math.max((long) Math.ceil(l.end * headroom), minHeadroom);
+            long want = s.want(blocks);
+            if (want <= blocks) {
+                return s.layout(blocks);
+            }
+            blocks = want;
+        }
+        // Slow convergence: double until a size is enough, then bisect down to the smallest
+        // that is (every size returned was checked to be enough).
+        long low = blocks - 1;
+        long high = blocks;
+        while (high > maxBlocks || s.want(high) > high) {
+            if (high >= maxBlocks) {
+                return null;
+            }
+            low = high;
+            high = Math.min(maxBlocks, high * 2);
+        }
+        while (high - low > 1) {
+            long mid = low + (high - low) / 2;
+            if (s.want(mid) <= mid) {
+                high = mid;
+            } else {
+                low = mid;
+            }
+        }
+        return s.layout(high);
+    }
+
+    /** The fixed inputs of one size search. */
+    private record Sizing(long start, int region, long usedInodes, long requestedInodes, boolean journal,
+                          double headroom, long minHeadroom, long maxBlocks) {
+        /** The size {@code blocks} calls for: at most {@code blocks} when it is enough. */
+        long want(long blocks) {
+            long ipg = inodesPerGroup(blocks, usedInodes, requestedInodes, headroom);
+            if (ipg > Ext4Limits.MAX_INODES_PER_GROUP) { // too many inodes for the groups: add groups
+                double groupsNeeded = Math.ceil((double) ipg * Geometry.groupsFor(blocks) / Ext4Limits.MAX_INODES_PER_GROUP);
+                return Math.max(blocks + 1, (long) Math.min(groupsNeeded * BLOCKS_PER_GROUP, Long.MAX_VALUE / 4));
+            }
+            Layout l = plan(start, region, blocks, (int) ipg, journal);
+            double free = Math.max(Math.ceil(l.end * headroom), minHeadroom);
+            if (l.end + free > maxBlocks) {
+                return Long.MAX_VALUE / 4; // past any size we could make; also avoids overflow
+            }
+            long want = l.end + (long) free;
             want = (want + 255) / 256 * 256; // whole MiB
             long lastGroup = (want - 1) / BLOCKS_PER_GROUP;
             long rem = want - lastGroup * BLOCKS_PER_GROUP;
             if (rem < minLastGroup(lastGroup, region)) {
                 want = (lastGroup * BLOCKS_PER_GROUP + minLastGroup(lastGroup, region) + 255) / 256 * 256;
             }
-            if (want <= blocks && l.end <= blocks) {
-                return l;
-            }
-            blocks = Math.max(blocks, want);
+            return want <= blocks && l.end <= blocks ? Math.min(want, blocks) : Math.max(want, blocks + 1);
         }
-        throw new IllegalStateException("filesystem size search did not converge");
+
+        Layout layout(long blocks) {
+            return plan(start, region, blocks, (int) inodesPerGroup(blocks, usedInodes, requestedInodes, headroom),
+                    journal);
+        }
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
     }
 
     /** Drops a last group too small to be useful, as mke2fs does. */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Map;
 
@@ -21,7 +22,7 @@ final class MetadataWriter {
     private final Ext4Options options;
     private final InodeStore inodes;
     private final Layout layout;
-    private final BitSet used;
+    private final UsedBlocks used;
     private final byte[] uuid;
     private final int[] hashSeed;
     private final int csumSeed;
@@ -35,7 +36,7 @@ final class MetadataWriter {
     private byte[] journalIBlock;
     private int journalTreeBlocks;
 
-    MetadataWriter(FileChannel out, Ext4Options options, InodeStore inodes, Layout layout, BitSet used,
+    MetadataWriter(FileChannel out, Ext4Options options, InodeStore inodes, Layout layout, UsedBlocks used,
                    byte[] uuid, int[] hashSeed, int csumSeed, int region, BitSet indexedDirs,
                    Map<Integer, ExtentTree.Built> trees, Map<Integer, Long> xattrBlocks,
                    Map<Integer, XattrEncoder.Layout> xattrLayouts) {
@@ -77,39 +78,50 @@ final class MetadataWriter {
             long groupFirst = (long) g * BLOCKS_PER_GROUP;
             long groupBlocks = Math.min(BLOCKS_PER_GROUP, layout.blocks - groupFirst);
             byte[] blockBitmap = new byte[BLOCK_SIZE];
-            int groupFree = 0;
-            for (int i = 0; i < BLOCKS_PER_GROUP; i++) {
-                if (i >= groupBlocks || used.get((int) (groupFirst + i))) {
-                    blockBitmap[i >>> 3] |= (byte) (1 << (i & 7));
-                } else {
-                    groupFree++;
-                }
+            int groupFree = (int) groupBlocks;
+            BitSet groupUsed = used.group(g);
+            if (groupUsed != null) {
+                // BitSet's byte order is the bitmap's: bit i is bit (i % 8) of byte i / 8.
+                byte[] bits = groupUsed.toByteArray();
+                System.arraycopy(bits, 0, blockBitmap, 0, Math.min(bits.length, BLOCK_SIZE));
+                groupFree -= groupUsed.get(0, (int) groupBlocks).cardinality();
+            }
+            for (int i = (int) groupBlocks; i < BLOCKS_PER_GROUP; i++) {
+                blockBitmap[i >>> 3] |= (byte) (1 << (i & 7)); // past the end of a short last group
             }
             byte[] inodeBitmap = new byte[BLOCK_SIZE];
             int groupFreeInodes = 0;
             int dirs = 0;
             int highest = 0; // one past the last used inode index in this group
-            for (int i = 0; i < BLOCK_SIZE * 8; i++) {
-                long ino = (long) g * ipg + i + 1;
-                boolean inUse = i >= ipg || ino < Geometry.FIRST_INO
-                        || (ino <= inodes.last() && inodes.isLive((int) ino));
-                if (inUse) {
-                    inodeBitmap[i >>> 3] |= (byte) (1 << (i & 7));
-                    if (i < ipg) {
-                        highest = i + 1;
-                        if (ino >= Geometry.FIRST_INO && inodes.isDir((int) ino)) {
-                            dirs++;
+            if (g > 0 && (long) g * ipg + 1 > inodes.last()) {
+                // No inode of this group is in use (most groups of a large image): only the padding.
+                Arrays.fill(inodeBitmap, ipg / 8, BLOCK_SIZE, (byte) 0xFF);
+                groupFreeInodes = ipg;
+            } else {
+                for (int i = 0; i < BLOCK_SIZE * 8; i++) {
+                    long ino = (long) g * ipg + i + 1;
+                    boolean inUse = i >= ipg || ino < Geometry.FIRST_INO
+                            || (ino <= inodes.last() && inodes.isLive((int) ino));
+                    if (inUse) {
+                        inodeBitmap[i >>> 3] |= (byte) (1 << (i & 7));
+                        if (i < ipg) {
+                            highest = i + 1;
+                            if (ino >= Geometry.FIRST_INO && inodes.isDir((int) ino)) {
+                                dirs++;
+                            }
                         }
+                    } else {
+                        groupFreeInodes++;
                     }
-                } else {
-                    groupFreeInodes++;
                 }
             }
             if (g == 0) {
                 dirs++; // the root, a reserved inode
             }
             writeInodeTable(g, highest);
-            put(blockBitmap, layout.blockBitmap[g]);
+            if (groupUsed != null || groupBlocks < BLOCKS_PER_GROUP) {
+                put(blockBitmap, layout.blockBitmap[g]); // else all zeros: the image starts empty
+            }
             put(inodeBitmap, layout.inodeBitmap[g]);
             int flags = GroupDescriptor.INODE_ZEROED | (highest == 0 ? GroupDescriptor.INODE_UNINIT : 0);
             new GroupDescriptor(layout.blockBitmap[g], layout.inodeBitmap[g], layout.inodeTable[g], groupFree,
@@ -145,7 +157,8 @@ final class MetadataWriter {
         } else if (out.size() < size) {
             DataWriter.writeAt(out, ByteBuffer.allocate(1), size - 1);
         }
-        return new Ext4Summary(size, layout.blocks, freeBlocks, (long) ipg * layout.groups, freeInodes, uuid.clone());
+        return new Ext4Summary(size, layout.blocks, freeBlocks, (long) ipg * layout.groups, freeInodes, uuid.clone(),
+                java.util.List.of());
     }
 
     private long journalSize() {

@@ -23,6 +23,8 @@ record Superblock(long inodesCount, long blocksCount, long freeBlocks, long free
     static final int RO_COMPAT = 0x1 | 0x2 | 0x8 | 0x20 | 0x40 | 0x400;
 
     byte[] encode(int groupNr) {
+        // Superblock times are unsigned (32 bits plus an 8-bit high byte): an earlier time shows as the epoch.
+        long time = Math.max(0, this.time);
         byte[] raw = new byte[SIZE];
         ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(0x00, (int) inodesCount);

@@ -1,6 +1,7 @@
 package dev.kiln.ext4;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -158,17 +159,23 @@ final class Tree {
         }
     }
 
-    /** Drops one name of an inode; a directory goes with its whole subtree. */
+    /**
+     * Drops one name of an inode; a directory goes with its whole subtree. Iterative (a work
+     * list, not recursion), so a tree thousands of levels deep cannot overflow the stack.
+     */
     private void release(int ino) {
-        if (inodes.isDir(ino)) {
-            Map<Name, Integer> kids = children.remove(ino);
-            parents.remove(ino);
-            for (int child : kids.values()) {
-                release(child);
+        ArrayDeque<Integer> pending = new ArrayDeque<>();
+        pending.push(ino);
+        while (!pending.isEmpty()) {
+            int next = pending.pop();
+            if (inodes.isDir(next)) {
+                Map<Name, Integer> kids = children.remove(next);
+                parents.remove(next);
+                kids.values().forEach(pending::push);
+                inodes.free(next);
+            } else if (--inodes.links[next] <= 0) {
+                inodes.free(next);
             }
-            inodes.free(ino);
-        } else if (--inodes.links[ino] <= 0) {
-            inodes.free(ino);
         }
     }
 

@@ -33,5 +33,18 @@
  *   <li>Descriptors and superblocks are written at the very end, from counts taken off the
  *       bitmaps themselves, so e2fsck's recount always agrees.</li>
  * </ul>
+ *
+ * <h2>Limits</h2>
+ * Nothing is truncated to fit a field: a value ext4 cannot hold is an error naming the path
+ * and the limit ({@link dev.kiln.ext4.Ext4Limits} has each number and its reason). Files are
+ * at most 16 TiB - 4 KiB (32-bit extent block numbers, one kept back by the kernel); uid and
+ * gid at most 2^32 - 1; device numbers at most 4,095:1,048,575; an image at most 16 TiB with an
+ * exact size (32-bit block numbers in the resize inode) and 1 TiB sized to fit (the reserved
+ * descriptors are sized before the content is known); at most 32,768 inodes per group and
+ * 4,292,870,144 in all (32-bit s_inodes_count over at most 131,072 groups). Times outside
+ * 1901-12-13 .. 2446-05-10 (32-bit seconds plus two epoch bits) are clamped, as the kernel
+ * clamps them, and reported once in {@link dev.kiln.ext4.Ext4Summary#warnings()}. Holes of
+ * sparse files cost nothing, and nothing recurses over the tree, so depth is not limited by
+ * the stack.
  */
 package dev.kiln.ext4;

@@ -131,7 +131,7 @@ class OnDiskStructureTest {
 
     @Test
     void fitLayoutConvergesWithHeadroomAndWholeMegabytes() {
-        Layout l = Layout.fit(100_000, 129, 5000, 0, true, 0.25, 16384);
+        Layout l = Layout.fit(100_000, 129, 5000, 0, true, 0.25, 16384, 1L << 28);
         assertThat(l.blocks % 256).isZero();
         assertThat(l.end).isLessThanOrEqualTo(l.blocks);
         assertThat(l.blocks - l.end).isGreaterThanOrEqualTo(16384);
