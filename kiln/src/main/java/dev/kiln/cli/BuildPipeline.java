@@ -115,6 +115,9 @@ public final class BuildPipeline {
             }
             Progress progress = new Progress(log, quiet);
             Ext4Summary summary = writeAll(request, stream, raw, rawIsOutput, tree, progress);
+            if (summary != null) {
+                summary.warnings().forEach(w -> log.println("kiln: warning: " + w)); // e.g. clamped times, once
+            }
             for (Map.Entry<OutputSpec, AtomicOutput> e : outputs.entrySet()) {
                 derive(request, e.getKey(), e.getValue().temporary(), raw, tree, scratch);
             }

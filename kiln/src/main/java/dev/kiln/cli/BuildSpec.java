@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.kiln.KilnException;
+import dev.kiln.ext4.Ext4Limits;
 import dev.kiln.ext4.Ext4Options;
 import dev.kiln.guest.GuestConfig;
 import dev.kiln.output.Compression;
@@ -146,18 +147,23 @@ final class BuildSpec {
         return new BuildRequest(image, sources, ext4Options(timestamp), guest(), ext4, timestamp, plan);
     }
 
+    /**
+     * The ext4 options, each checked here against {@link Ext4Limits} so that a value ext4 cannot
+     * hold fails before any layer is read, with the option's name.
+     */
     Ext4Options ext4Options(long timestamp) {
         String l = label == null ? "kiln-rootfs" : label;
         if (l.getBytes(StandardCharsets.UTF_8).length > 16) {
             throw new KilnException("--label " + l + ": longer than 16 bytes");
         }
         double h = headroom == null ? 25 : headroom;
-        if (h < 0) {
-            throw new KilnException("--headroom " + h + ": must not be negative");
+        if (!Double.isFinite(h) || h < 0) {
+            throw new KilnException("--headroom " + h + ": must be a percentage, 0 or more");
         }
         long n = inodes == null ? 0 : inodes;
-        if (n < 0) {
-            throw new KilnException("--inodes " + n + ": must not be negative");
+        if (n < 0 || n > Ext4Limits.MAX_INODES) {
+            throw new KilnException("--inodes " + n + ": must be 0.." + Ext4Limits.MAX_INODES + " (ext4 holds at most "
+                    + Ext4Limits.MAX_INODES_PER_GROUP + " inodes per block group, and a 32-bit inode count)");
         }
         Ext4Options options = Ext4Options.defaults()
                 .withHeadroom(h / 100.0, 64L << 20)
@@ -165,7 +171,15 @@ final class BuildSpec {
                 .withLabel(l)
                 .withJournal(journal == null || journal)
                 .withCreationTime(timestamp);
-        return size == null ? options : options.withSizeBytes(ByteSize.parse("--size", size));
+        if (size == null) {
+            return options;
+        }
+        long bytes = ByteSize.parse("--size", size);
+        if (bytes > Ext4Limits.MAX_SIZE_BYTES) {
+            throw new KilnException("--size " + size + ": larger than 16 TiB, the largest ext4 image Kiln writes "
+                    + "(block numbers must fit 32 bits)");
+        }
+        return options.withSizeBytes(bytes);
     }
 
     GuestConfig guest() {

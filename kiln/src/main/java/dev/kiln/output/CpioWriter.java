@@ -23,10 +23,18 @@ import java.util.IdentityHashMap;
  * 0). Names are written byte for byte: they go through commons-compress as ISO-8859-1
  * strings, which map each byte to one char and back. newc cannot hold xattrs; callers report
  * what is dropped ({@link #filesWithXattrs}).
+ *
+ * <p>What newc or the kernel's unpacker cannot hold is an error naming the path, never a
+ * truncated field or an entry the kernel would silently skip: sizes, uids and gids past 32
+ * bits, names over 4,095 bytes and symlink targets over 4,096 bytes (init/initramfs.c skips
+ * entries whose name or target exceeds PATH_MAX). Files with holes are written in full (newc
+ * has no holes), which the 4 GiB size limit bounds.
  */
 final class CpioWriter {
     /** newc fields are 32-bit. */
     private static final long MAX_FIELD = 0xFFFF_FFFFL;
+    /** The kernel's PATH_MAX: it skips a name (counted with its NUL) or symlink target longer than this. */
+    private static final int PATH_MAX = 4096;
 
     private CpioWriter() {
     }
@@ -61,6 +69,7 @@ final class CpioWriter {
                 if (skip != null && java.util.Arrays.equals(path, skip)) {
                     return;
                 }
+                checkLimits(path, node);
                 String name = path.length == 0 ? "." : new String(path, StandardCharsets.ISO_8859_1);
                 CpioArchiveEntry e = new CpioArchiveEntry(CpioConstants.FORMAT_NEW, name);
                 // Inode numbers start at 1: commons-compress replaces inode 0 by its own counter.
@@ -106,6 +115,33 @@ final class CpioWriter {
             });
             cpio.finish();
         }
+    }
+
+    private static void checkLimits(byte[] path, SpooledTree.Node node) {
+        if (path.length + 1 > PATH_MAX) {
+            throw new KilnException(shortened(path) + ": a path of " + path.length + " bytes is too long for an"
+                    + " initramfs: the kernel skips names over " + (PATH_MAX - 1) + " bytes");
+        }
+        if (node.type == EntryType.SYMLINK && node.linkTarget != null && node.linkTarget.length > PATH_MAX) {
+            throw new KilnException(printable(path) + ": a symlink target of " + node.linkTarget.length
+                    + " bytes is too long for an initramfs: the kernel skips targets over " + PATH_MAX + " bytes");
+        }
+        checkId(path, "uid", node.uid);
+        checkId(path, "gid", node.gid);
+    }
+
+    /** commons-compress would keep the low 32 bits: uid 2^32 would become root. */
+    private static void checkId(byte[] path, String what, long id) {
+        if (id < 0 || id > MAX_FIELD) {
+            throw new KilnException(printable(path) + ": " + what + " " + id
+                    + " is beyond a cpio (newc) archive's limit of " + MAX_FIELD);
+        }
+    }
+
+    /** A path for a one-line message: its ends when it is very long. */
+    static String shortened(byte[] path) {
+        String p = printable(path);
+        return p.length() <= 200 ? p : p.substring(0, 80) + "..." + p.substring(p.length() - 80);
     }
 
     /** Paths (for a warning or error) of names whose xattrs a cpio archive cannot keep. */

@@ -2,11 +2,14 @@ package dev.kiln.output;
 
 import dev.kiln.entry.Entry;
 import dev.kiln.entry.EntrySink;
+import dev.kiln.entry.SparseContent;
 import dev.kiln.ext4.Attributes;
+import dev.kiln.ext4.DataRegion;
 import dev.kiln.ext4.Ext4Writer;
 import dev.kiln.ext4.SpecialType;
 
 import java.io.IOException;
+import java.util.List;
 
 /** Feeds entries to the ext4 writer: the one place where the entry model meets the writer's API. */
 public final class Ext4Sink implements EntrySink {
@@ -22,7 +25,16 @@ public final class Ext4Sink implements EntrySink {
                 e.mtimeNanos(), e.xattrs());
         switch (e.type()) {
             case DIRECTORY -> writer.directory(e.path(), attributes);
-            case FILE -> writer.file(e.path(), attributes, e.size(), e.content());
+            case FILE -> {
+                if (e.content() instanceof SparseContent sparse) {
+                    // Holes go to the writer as holes: it never reads them.
+                    List<DataRegion> regions = sparse.regions().stream()
+                            .map(r -> new DataRegion(r.offset(), r.length())).toList();
+                    writer.file(e.path(), attributes, e.size(), regions, sparse.data());
+                } else {
+                    writer.file(e.path(), attributes, e.size(), e.content());
+                }
+            }
             case SYMLINK -> writer.symlink(e.path(), attributes, e.linkTarget());
             case HARDLINK -> writer.hardLink(e.path(), e.linkTarget());
             case CHARACTER_DEVICE -> writer.special(e.path(), attributes, SpecialType.CHARACTER_DEVICE,

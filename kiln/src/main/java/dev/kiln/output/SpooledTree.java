@@ -4,6 +4,7 @@ import dev.kiln.KilnException;
 import dev.kiln.entry.Entry;
 import dev.kiln.entry.EntrySink;
 import dev.kiln.entry.EntryType;
+import dev.kiln.entry.SparseContent;
 import dev.kiln.io.ChannelSlice;
 
 import java.io.Closeable;
@@ -15,8 +16,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -30,8 +34,12 @@ import java.util.TreeMap;
  *
  * <p>Archives need facts the stream gives late (a file's link count is known only at the
  * end; a parent may arrive after its children), so metadata is kept in memory and file
- * content is appended to a spool file, to be read back once per archive. The spool is
- * deleted on {@link #close()}.
+ * content is appended to a spool file, to be read back once per archive. Of a sparse file
+ * ({@link SparseContent}) only the data regions are spooled, and it reads back as one: holes
+ * cost no scratch space and no time. The spool is deleted on {@link #close()}.
+ *
+ * <p>Nothing here recurses over the tree ({@link #walk} keeps its own stack), so a tree
+ * thousands of levels deep is fine.
  */
 public final class SpooledTree implements EntrySink, Closeable {
 
@@ -49,6 +57,8 @@ public final class SpooledTree implements EntrySink, Closeable {
         int minor;
         long size;
         long offset;
+        /** A sparse file's data regions (its spooled bytes are theirs, back to back); null when dense. */
+        List<SparseContent.Region> regions;
         /** Children by name, unsigned byte order; directories only. */
         final TreeMap<byte[], Node> children;
 
@@ -137,14 +147,20 @@ public final class SpooledTree implements EntrySink, Closeable {
     private void spoolContent(Entry e, Node node) throws IOException {
         node.offset = spool.size();
         node.size = e.size();
-        long left = e.size();
-        long pos = node.offset;
         InputStream in = e.content();
+        long stored = e.size();
+        if (in instanceof SparseContent sparse && sparse.hasHoles()) {
+            node.regions = sparse.regions();
+            in = sparse.data();
+            stored = sparse.dataSize();
+        }
+        long left = stored;
+        long pos = node.offset;
         while (left > 0) {
             int n = in == null ? -1 : in.read(copyBuffer, 0, (int) Math.min(copyBuffer.length, left));
             if (n < 0) {
                 throw new KilnException(e.pathString() + ": content ended " + left + " bytes short of its size "
-                        + e.size());
+                        + stored);
             }
             ByteBuffer b = ByteBuffer.wrap(copyBuffer, 0, n);
             while (b.hasRemaining()) {
@@ -199,16 +215,27 @@ public final class SpooledTree implements EntrySink, Closeable {
         return find(path.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Visits every name, the root first (with the empty path). */
+    /**
+     * Visits every name, the root first (with the empty path), depth first. Iterative: a stack
+     * of the directories being walked, so depth is not limited by the thread's stack.
+     */
     public void walk(Visitor visitor) throws IOException {
-        walk(new byte[0], root, visitor);
-    }
-
-    private void walk(byte[] path, Node node, Visitor visitor) throws IOException {
-        visitor.visit(path, node);
-        if (node.isDirectory()) {
-            for (Map.Entry<byte[], Node> child : node.children.entrySet()) {
-                walk(join(path, child.getKey()), child.getValue(), visitor);
+        record Level(byte[] path, Iterator<Map.Entry<byte[], Node>> children) {
+        }
+        visitor.visit(new byte[0], root);
+        ArrayDeque<Level> stack = new ArrayDeque<>();
+        stack.push(new Level(new byte[0], root.children.entrySet().iterator()));
+        while (!stack.isEmpty()) {
+            Level level = stack.peek();
+            if (!level.children().hasNext()) {
+                stack.pop();
+                continue;
+            }
+            Map.Entry<byte[], Node> child = level.children().next();
+            byte[] path = join(level.path(), child.getKey());
+            visitor.visit(path, child.getValue());
+            if (child.getValue().isDirectory()) {
+                stack.push(new Level(path, child.getValue().children.entrySet().iterator()));
             }
         }
     }
@@ -227,9 +254,14 @@ public final class SpooledTree implements EntrySink, Closeable {
         return counts;
     }
 
-    /** The file's content, read back from the spool. */
+    /** The file's content, read back from the spool: a {@link SparseContent} when the file has holes. */
     InputStream open(Node node) {
-        return new ChannelSlice(spool, node.offset, node.size, "spool file ended early");
+        if (node.regions == null) {
+            return new ChannelSlice(spool, node.offset, node.size, "spool file ended early");
+        }
+        long stored = node.regions.stream().mapToLong(SparseContent.Region::length).sum();
+        return new SparseContent(node.size, node.regions,
+                new ChannelSlice(spool, node.offset, stored, "spool file ended early"));
     }
 
     /** Adds a name; used by outputs that need one the image lacks (/init in an initramfs). */

@@ -1,6 +1,7 @@
 package dev.kiln.output;
 
 import dev.kiln.entry.EntryType;
+import dev.kiln.entry.SparseContent;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -26,6 +27,10 @@ import java.util.function.Consumer;
  * corrupts binary xattr values (file capabilities, POSIX ACLs). Here a pax record's value is
  * written as raw bytes, and names that are not UTF-8 get {@code hdrcharset=BINARY}.
  * Sockets cannot be stored in tar (GNU tar skips them too); they are reported and skipped.
+ *
+ * <p>A file with holes ({@link SparseContent}) is written in the PAX form of GNU sparse 1.0,
+ * as {@code tar --sparse --format=pax} writes it and GNU tar and bsdtar read it back: its map
+ * and data regions only, so holes cost nothing however large.
  */
 final class TarWriter {
     private static final int BLOCK = 512;
@@ -62,9 +67,13 @@ final class TarWriter {
             }
             switch (node.type) {
                 case FILE -> {
-                    w.entry(name, node, '0', null, node.size);
                     try (InputStream in = tree.open(node)) {
-                        w.data(in, node.size);
+                        if (in instanceof SparseContent sparse) {
+                            w.sparseFile(name, node, sparse);
+                        } else {
+                            w.entry(name, node, '0', null, node.size);
+                            w.data(in, node.size);
+                        }
                     }
                 }
                 case DIRECTORY -> w.entry(name, node, '5', null, 0);
@@ -79,9 +88,19 @@ final class TarWriter {
     }
 
     private void entry(byte[] name, SpooledTree.Node node, char type, byte[] link, long size) throws IOException {
-        List<byte[]> pax = new ArrayList<>();
+        entry(name, node, type, link, size, List.of(), false);
+    }
+
+    /**
+     * One header (after a pax header when needed).
+     *
+     * @param extra  more pax records for this entry
+     * @param binary whether {@code extra} holds a name that is not UTF-8 (hdrcharset=BINARY then)
+     */
+    private void entry(byte[] name, SpooledTree.Node node, char type, byte[] link, long size, List<byte[]> extra,
+                       boolean binary) throws IOException {
+        List<byte[]> pax = new ArrayList<>(extra);
         byte[] header = new byte[BLOCK];
-        boolean binary = false;
         if (!putName(header, name)) {
             pax.add(record("path", name));
             put(header, 0, 100, Arrays.copyOf(name, Math.min(name.length, 100)));
@@ -138,6 +157,56 @@ final class TarWriter {
         }
         checksum(header);
         block(header);
+    }
+
+    /**
+     * A sparse file as GNU sparse 1.0: pax records name the file and its size; the header gets a
+     * stand-in name (what a reader without sparse support extracts); the data starts with the
+     * map in decimal lines ("count", then "offset", "length" per region), padded to a block,
+     * followed by the regions' bytes. Like GNU tar, the map always reaches the file's end, with
+     * an empty region there when the file ends in a hole.
+     */
+    private void sparseFile(byte[] name, SpooledTree.Node node, SparseContent sparse) throws IOException {
+        List<SparseContent.Region> map = new ArrayList<>(sparse.regions());
+        SparseContent.Region last = map.isEmpty() ? null : map.get(map.size() - 1);
+        if (last == null || last.offset() + last.length() < node.size) {
+            map.add(new SparseContent.Region(node.size, 0));
+        }
+        StringBuilder text = new StringBuilder().append(map.size()).append('\n');
+        for (SparseContent.Region r : map) {
+            text.append(r.offset()).append('\n').append(r.length()).append('\n');
+        }
+        byte[] mapBytes = text.toString().getBytes(StandardCharsets.US_ASCII);
+        byte[] mapBlocks = Arrays.copyOf(mapBytes, (mapBytes.length + BLOCK - 1) / BLOCK * BLOCK);
+        List<byte[]> records = List.of(
+                record("GNU.sparse.major", ascii("1")),
+                record("GNU.sparse.minor", ascii("0")),
+                record("GNU.sparse.name", name),
+                record("GNU.sparse.realsize", ascii(Long.toString(node.size))));
+        entry(standInName(name), node, '0', null, mapBlocks.length + sparse.dataSize(), records, !isUtf8(name));
+        out.write(mapBlocks);
+        written += mapBlocks.length;
+        data(sparse.data(), sparse.dataSize());
+    }
+
+    /** GNU tar's "%d/GNUSparseFile.%p/%f" with 0 for the process id (output must not vary), cut to 100 bytes. */
+    private static byte[] standInName(byte[] name) {
+        int slash = name.length - 1;
+        while (slash >= 0 && name[slash] != '/') {
+            slash--;
+        }
+        byte[] dir = slash < 0 ? ascii(".") : Arrays.copyOf(name, slash);
+        byte[] base = Arrays.copyOfRange(name, slash + 1, name.length);
+        byte[] middle = ascii("/GNUSparseFile.0/");
+        byte[] full = new byte[dir.length + middle.length + base.length];
+        System.arraycopy(dir, 0, full, 0, dir.length);
+        System.arraycopy(middle, 0, full, dir.length, middle.length);
+        System.arraycopy(base, 0, full, dir.length + middle.length, base.length);
+        return Arrays.copyOf(full, Math.min(full.length, 100));
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 
     /** ustar name, or name split into prefix + name; false if it needs a pax path record. */

@@ -4,6 +4,7 @@ import dev.kiln.KilnException;
 import dev.kiln.entry.Entry;
 import dev.kiln.entry.EntryStream;
 import dev.kiln.entry.EntryType;
+import dev.kiln.entry.SparseContent;
 import dev.kiln.io.ChunkPipe;
 import dev.kiln.io.Streams;
 
@@ -248,13 +249,26 @@ public final class TarReader implements EntryStream {
                 linkTarget, devMajor, devMinor, size, content);
     }
 
+    /**
+     * The entry's content as a {@link SparseContent}: its regions and the stored data, so that
+     * consumers can skip holes; read as a stream it still yields every byte.
+     */
     private InputStream sparse(byte[] rawName, long[][] map, long realSize, long storedSize) throws IOException {
         long stored = storedSize >= 0 ? storedSize : current.remaining;
-        String problem = SparseInputStream.check(map[0], map[1], realSize, stored);
+        List<SparseContent.Region> regions = new ArrayList<>(map[0].length);
+        long mapped = 0;
+        for (int i = 0; i < map[0].length; i++) {
+            regions.add(new SparseContent.Region(map[0][i], map[1][i]));
+            mapped += map[1][i];
+        }
+        String problem = SparseContent.problem(realSize, regions);
+        if (problem == null && mapped != stored) {
+            problem = "corrupt sparse map (maps " + mapped + " bytes, archive stores " + stored + ")";
+        }
         if (problem != null) {
             throw fail(rawName, problem);
         }
-        return new SparseInputStream(current, map[0], map[1], realSize);
+        return new SparseContent(realSize, regions, current);
     }
 
     /** The 4 entries in the 'S' header, then 21 per extension block while the extended flag is set. */
