@@ -165,9 +165,29 @@ final class TarWriter {
      * map in decimal lines ("count", then "offset", "length" per region), padded to a block,
      * followed by the regions' bytes. Like GNU tar, the map always reaches the file's end, with
      * an empty region there when the file ends in a hole.
+     *
+     * <p>GNU tar reads each region's bytes in whole 512-byte blocks, so a region that is not a
+     * multiple of 512 bytes (other than the last) would shift every later one when it extracts;
+     * bsdtar reads them back to back. Regions are therefore widened to 512-byte boundaries (the
+     * added bytes are the zeros of the holes beside them), which both read the same way.
      */
     private void sparseFile(byte[] name, SpooledTree.Node node, SparseContent sparse) throws IOException {
-        List<SparseContent.Region> map = new ArrayList<>(sparse.regions());
+        List<SparseContent.Region> map = new ArrayList<>();
+        for (SparseContent.Region r : sparse.regions()) {
+            if (r.length() == 0) {
+                continue;
+            }
+            long start = r.offset() / BLOCK * BLOCK;
+            long end = Math.min(node.size, (r.offset() + r.length() + BLOCK - 1) / BLOCK * BLOCK);
+            SparseContent.Region last = map.isEmpty() ? null : map.get(map.size() - 1);
+            if (last != null && start <= last.offset() + last.length()) {
+                map.set(map.size() - 1, new SparseContent.Region(last.offset(),
+                        Math.max(end, last.offset() + last.length()) - last.offset()));
+            } else {
+                map.add(new SparseContent.Region(start, end - start));
+            }
+        }
+        long stored = map.stream().mapToLong(SparseContent.Region::length).sum();
         SparseContent.Region last = map.isEmpty() ? null : map.get(map.size() - 1);
         if (last == null || last.offset() + last.length() < node.size) {
             map.add(new SparseContent.Region(node.size, 0));
@@ -183,10 +203,17 @@ final class TarWriter {
                 record("GNU.sparse.minor", ascii("0")),
                 record("GNU.sparse.name", name),
                 record("GNU.sparse.realsize", ascii(Long.toString(node.size))));
-        entry(standInName(name), node, '0', null, mapBlocks.length + sparse.dataSize(), records, !isUtf8(name));
+        entry(standInName(name), node, '0', null, mapBlocks.length + stored, records, !isUtf8(name));
         out.write(mapBlocks);
         written += mapBlocks.length;
-        data(sparse.data(), sparse.dataSize());
+        // The widened regions, taken from the whole file's view: skipping a hole there costs nothing.
+        long position = 0;
+        for (SparseContent.Region r : map) {
+            sparse.skipNBytes(r.offset() - position);
+            copy(sparse, r.length());
+            position = r.offset() + r.length();
+        }
+        pad(stored);
     }
 
     /** GNU tar's "%d/GNUSparseFile.%p/%f" with 0 for the process id (output must not vary), cut to 100 bytes. */
@@ -301,6 +328,11 @@ final class TarWriter {
     }
 
     private void data(InputStream in, long size) throws IOException {
+        copy(in, size);
+        pad(size);
+    }
+
+    private void copy(InputStream in, long size) throws IOException {
         byte[] buf = new byte[1 << 16];
         long left = size;
         while (left > 0) {
@@ -311,6 +343,10 @@ final class TarWriter {
             out.write(buf, 0, n);
             left -= n;
         }
+    }
+
+    /** Zeros after {@code size} bytes of data, to the end of its last block. */
+    private void pad(long size) throws IOException {
         int pad = (int) ((BLOCK - size % BLOCK) % BLOCK);
         out.write(new byte[pad]);
         written += size + pad;
