@@ -1,5 +1,6 @@
 package dev.kiln.output;
 
+import dev.kiln.KilnException;
 import dev.kiln.entry.EntryType;
 import dev.kiln.entry.SparseContent;
 
@@ -38,6 +39,7 @@ final class TarWriter {
     private static final int RECORD = 20 * BLOCK;
     private static final long MAX_OCTAL_7 = 07777777L;
     private static final long MAX_OCTAL_11 = 077777777777L;
+    private static final long MAX_ID = 0xFFFF_FFFFL;
 
     private final OutputStream out;
     private long written;
@@ -55,6 +57,8 @@ final class TarWriter {
                 skipped.accept("/" + CpioWriter.printable(path));
                 return;
             }
+            checkId(path, "uid", node.uid);
+            checkId(path, "gid", node.gid);
             byte[] name = path.length == 0 ? new byte[] {'.', '/'}
                     : node.isDirectory() ? Arrays.copyOf(path, path.length + 1) : path;
             if (node.isDirectory() && path.length > 0) {
@@ -234,6 +238,17 @@ final class TarWriter {
 
     private static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Linux ids are 32-bit: a pax record could say more, but GNU tar refuses it and falls back to
+     * the header's 0 (root), so such an id is an error here as in the other outputs.
+     */
+    private static void checkId(byte[] path, String what, long id) {
+        if (id < 0 || id > MAX_ID) {
+            throw new KilnException((path.length == 0 ? "/" : CpioWriter.shortened(path)) + ": " + what + " " + id
+                    + " is beyond the 32-bit ids Linux has (0.." + MAX_ID + ")");
+        }
     }
 
     /** ustar name, or name split into prefix + name; false if it needs a pax path record. */
