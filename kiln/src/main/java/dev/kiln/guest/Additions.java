@@ -86,7 +86,7 @@ final class Additions {
 
         dir("etc/kiln", 0755);
         bytes(GuestStage.IMAGE_CONFIG_PATH, 0644, GuestStage.imageJson(effective));
-        bytes(GuestStage.INIT_CONFIG_PATH, 0644, initConf(effective, argv));
+        bytes(GuestStage.INIT_CONFIG_PATH, 0644, initConf(effective));
         if (guest.script() != null) {
             hostFile(SCRIPT_PATH, guest.script(), 0755, 0, 0);
         }
@@ -134,26 +134,28 @@ final class Additions {
                 image.exposedPorts(), image.labels());
     }
 
-    private byte[] initConf(ImageConfig effective, List<String> argv) {
+    private byte[] initConf(ImageConfig effective) {
         InitConf conf = new InitConf();
-        argv.forEach(a -> conf.put("arg", a));
-        effective.env().forEach(e -> conf.put("env", e));
+        // kept apart (not one argv) so that `kiln run IMAGE CMD` can replace the Cmd alone
+        effective.entrypoint().forEach(a -> conf.put(InitConf.Key.ENTRYPOINT, a));
+        effective.cmd().forEach(a -> conf.put(InitConf.Key.CMD, a));
+        effective.env().forEach(e -> conf.put(InitConf.Key.ENV, e));
         if (!effective.workingDir().isEmpty()) {
-            conf.put("workdir", effective.workingDir());
+            conf.put(InitConf.Key.WORKDIR, effective.workingDir());
         }
         if (!effective.user().isEmpty()) {
-            conf.put("user", effective.user());
+            conf.put(InitConf.Key.USER, effective.user());
         }
         if (guest.hostname() != null) {
-            conf.put("hostname", guest.hostname());
+            conf.put(InitConf.Key.HOSTNAME, guest.hostname());
         }
         if (guest.agent() != null) {
-            conf.put("agent", guest.agentDest());
-            guest.agentArgs().forEach(a -> conf.put("agent_arg", a));
-            guest.agentEnv().forEach(e -> conf.put("agent_env", e));
+            conf.put(InitConf.Key.AGENT, guest.agentDest());
+            guest.agentArgs().forEach(a -> conf.put(InitConf.Key.AGENT_ARG, a));
+            guest.agentEnv().forEach(e -> conf.put(InitConf.Key.AGENT_ENV, e));
         }
         if (guest.script() != null) {
-            conf.put("script", "/" + SCRIPT_PATH);
+            conf.put(InitConf.Key.SCRIPT, "/" + SCRIPT_PATH);
         }
         return conf.bytes();
     }

@@ -2,25 +2,64 @@ package dev.kiln.guest;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
- * Encodes /etc/kiln/init.conf: a sequence of "key=value" records, each ended by a NUL byte.
- * Repeated keys (arg, env, agent_arg, agent_env) form lists in order. NUL cannot occur in an
- * argument or environment string, so the format needs no quoting and kiln-init parses it with
- * strlen.
+ * Writes what kiln-init reads (kiln/src/main/c/PROTOCOL.md describes it; kiln-init's
+ * protocol.c is the reader): a sequence of "key=value" records, each ended by a NUL byte.
+ * Repeated keys form lists in order. NUL cannot occur in an argument or environment string,
+ * so the format needs no quoting. Two files use it: /etc/kiln/init.conf in the image, and the
+ * run config disk that `kiln run` attaches for one boot ({@link #forRun()}).
  */
-final class InitConf {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+public final class InitConf {
+    /** The virtio serial number of the run config disk, by which kiln-init finds it. */
+    public static final String RUN_CONFIG_SERIAL = "kiln-run";
 
-    void put(String key, String value) {
-        if (value.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException(key + ": value contains NUL");
+    /** The record keys. */
+    public enum Key {
+        ENTRYPOINT, CMD, ENV, WORKDIR, USER, HOSTNAME, AGENT, AGENT_ARG, AGENT_ENV, SCRIPT, GRACE, DNS, VERSION;
+
+        String wire() {
+            return name().toLowerCase(java.util.Locale.ROOT);
         }
-        out.writeBytes((key + "=" + value).getBytes(StandardCharsets.UTF_8));
-        out.write(0);
     }
 
-    byte[] bytes() {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    /** An empty init.conf. */
+    public InitConf() {
+    }
+
+    /**
+     * A run config: the settings of one boot, applied over the image's init.conf (ENTRYPOINT,
+     * CMD, ENV, USER, WORKDIR, HOSTNAME, DNS; see PROTOCOL.md for how each one merges).
+     */
+    public static InitConf forRun() {
+        return new InitConf().put(Key.VERSION, "1");
+    }
+
+    public InitConf put(Key key, String value) {
+        if (value.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException(key.wire() + ": value contains NUL");
+        }
+        out.writeBytes((key.wire() + "=" + value).getBytes(StandardCharsets.UTF_8));
+        out.write(0);
+        return this;
+    }
+
+    /**
+     * A list as repeated records. An empty list is written as one empty value, which the reader
+     * takes for the empty list (so that a run config can clear the image's Entrypoint or Cmd).
+     */
+    public InitConf putList(Key key, List<String> values) {
+        if (values.isEmpty()) {
+            return put(key, "");
+        }
+        values.forEach(v -> put(key, v));
+        return this;
+    }
+
+    public byte[] bytes() {
         return out.toByteArray();
     }
 }

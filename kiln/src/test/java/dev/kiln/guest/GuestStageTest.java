@@ -62,7 +62,7 @@ class GuestStageTest {
         GuestConfig g = new GuestConfig(InitMode.KILN, null, null, null, null, null, null, null,
                 List.of("A=2", "B=x=y"), null, List.of("--debug", "two words"), "1000:1000", "/work", null);
         var out = run(APP, g);
-        assertThat(initConf(out)).containsExactly("arg=/app", "arg=--debug", "arg=two words",
+        assertThat(initConf(out)).containsExactly("entrypoint=/app", "cmd=--debug", "cmd=two words",
                 "env=PATH=/bin", "env=A=2", "env=B=x=y", "workdir=/work", "user=1000:1000");
         assertThat(out.get("etc/kiln/image.json").text())
                 .contains("\"cmd\" : [ \"--debug\", \"two words\" ]", "\"workingDir\" : \"/work\"",
@@ -73,7 +73,7 @@ class GuestStageTest {
     void newEntrypointDropsTheImageCmd() throws Exception {
         GuestConfig g = new GuestConfig(InitMode.KILN, null, null, null, null, null, null, null, null,
                 List.of("/bin/sh", "-c"), null, null, null, null);
-        assertThat(initConf(run(APP, g))).startsWith("arg=/bin/sh", "arg=-c", "env=PATH=/bin");
+        assertThat(initConf(run(APP, g))).startsWith("entrypoint=/bin/sh", "entrypoint=-c", "env=PATH=/bin");
     }
 
     @Test

@@ -1,0 +1,103 @@
+/*
+ * kiln-init: PID 1 for root filesystems built by Kiln. Shared declarations of its parts:
+ *
+ *   util.c       console messages, file reading, string lists
+ *   protocol.c   what the host tells kiln-init: /etc/kiln/init.conf, the run config disk that
+ *                `kiln run` attaches, kernel command line keys (all described in PROTOCOL.md)
+ *   mounts.c     /proc, /sys, /dev..., the console, hostname, loopback, /etc/resolv.conf
+ *   users.c      users and groups from the image's files, environments, exec
+ *   supervise.c  the agent, the boot script and the main program, and PID 1's wait loop
+ *   shutdown.c   stopping everything, clean unmount, powering off
+ *   main.c       PID 1's start, and the helper modes run by an image's own init (and tests)
+ *
+ * Built static (musl or glibc), with no dependency on anything in the image.
+ */
+#ifndef KILN_INIT_H
+#define KILN_INIT_H
+
+#define _GNU_SOURCE
+#include <stddef.h>
+#include <sys/types.h>
+
+#define CONF_PATH "/etc/kiln/init.conf"
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define MAX_ITEMS 4096
+#define MAX_GROUPS 256
+
+#if defined(__x86_64__)
+#define KILN_ARCH "x86_64"
+#elif defined(__aarch64__)
+#define KILN_ARCH "aarch64"
+#else
+#define KILN_ARCH "unknown"
+#endif
+
+/* A NULL-terminated array of strings, usable as argv or envp. */
+struct list {
+    char *items[MAX_ITEMS + 1];
+    int n;
+};
+
+/* The configuration, as read from init.conf with the run config applied (see PROTOCOL.md). */
+struct conf {
+    struct list entrypoint;
+    struct list cmd;
+    struct list env;        /* main program and script environment */
+    struct list agent_argv; /* agent path + agent arguments */
+    struct list agent_env;  /* added to env for the agent */
+    struct list dns;        /* name servers for /etc/resolv.conf, for this boot */
+    const char *workdir;
+    const char *user;
+    const char *hostname;
+    const char *script;
+    int grace_ms;
+};
+
+extern struct conf conf;
+
+/* util.c */
+void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+long long now_ms(void);
+void list_add(struct list *l, char *s);
+int starts_with(const char *s, const char *prefix);
+char *slurp(const char *path, size_t *len);
+int write_file(const char *path, const char *content, mode_t mode);
+
+/* protocol.c */
+int conf_load(struct conf *c, const char *path);
+int conf_apply_run(struct conf *c, const char *path);
+const char *run_config_device(void);
+void conf_argv(const struct conf *c, struct list *argv);
+void conf_write(const struct conf *c, int fd);
+int kernel_param(const char *name, char *value, size_t size);
+
+/* mounts.c */
+void setup_mounts(void);
+void setup_console(void);
+void setup_hostname(void);
+void setup_loopback(void);
+void setup_resolv_conf(void);
+void undo_resolv_conf(void);
+
+/* users.c */
+struct ids {
+    uid_t uid;
+    gid_t gid;
+    gid_t groups[MAX_GROUPS];
+    int ngroups;
+    char home[4096];
+};
+int resolve_user(const char *spec, struct ids *ids);
+int become(const struct ids *ids);
+char **build_env(const struct list *base, const struct list *extra, const char *home);
+void exec_program(char **argv, char **envp) __attribute__((noreturn));
+int status_code(int status);
+
+/* supervise.c */
+void supervise(void) __attribute__((noreturn));
+
+/* shutdown.c */
+void shutdown_and_exit(int code) __attribute__((noreturn));
+void fail(const char *why) __attribute__((noreturn));
+
+#endif

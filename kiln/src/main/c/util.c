@@ -1,0 +1,85 @@
+/* Console messages, file reading and string lists. */
+#include "kiln-init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+void say(const char *fmt, ...) {
+    char buf[1024];
+    int n = snprintf(buf, sizeof buf, "kiln-init: ");
+    va_list ap;
+    va_start(ap, fmt);
+    n += vsnprintf(buf + n, sizeof buf - n - 1, fmt, ap);
+    va_end(ap);
+    if (n > (int)sizeof buf - 2) {
+        n = sizeof buf - 2;
+    }
+    buf[n++] = '\n';
+    /* One write per line, so the line cannot be split by other console output. */
+    if (write(STDOUT_FILENO, buf, n) < 0) {
+        /* nothing else to report it on */
+    }
+}
+
+long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void list_add(struct list *l, char *s) {
+    if (l->n < MAX_ITEMS) {
+        l->items[l->n++] = s;
+        l->items[l->n] = NULL;
+    }
+}
+
+int starts_with(const char *s, const char *prefix) {
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Reads a whole file into a NUL-terminated buffer; NULL (errno set) when it cannot be read. */
+char *slurp(const char *path, size_t *len) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return NULL;
+    }
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap + 1);
+    for (;;) {
+        if (n == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap + 1);
+        }
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r <= 0) {
+            break;
+        }
+        n += r;
+    }
+    close(fd);
+    buf[n] = 0;
+    if (len) {
+        *len = n;
+    }
+    return buf;
+}
+
+int write_file(const char *path, const char *content, mode_t mode) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd < 0) {
+        return -1;
+    }
+    size_t len = strlen(content);
+    int ok = write(fd, content, len) == (ssize_t)len;
+    return close(fd) == 0 && ok ? 0 : -1;
+}
