@@ -1,6 +1,7 @@
 package dev.kiln.run;
 
 import dev.kiln.KilnException;
+import dev.kiln.guest.InitConf;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,50 +10,88 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
-/** Builds QEMU command lines for microVM boots, and decides whether KVM can be used. */
+/** Builds QEMU command lines for microVM boots. */
 public final class Qemu {
-    static final String BINARY = "qemu-system-x86_64";
+    /** QEMU's user-mode network: the guest's address, its gateway (the host) and QEMU's DNS forwarder. */
+    static final String GUEST_IP = "10.0.2.15";
+    static final String GATEWAY = "10.0.2.2";
+    static final String DNS = "10.0.2.3";
+
     private static final byte[] QCOW2_MAGIC = {'Q', 'F', 'I', (byte) 0xfb};
 
-    /** The result of the KVM check, kept for the life of the JVM (the probe boots a kernel). */
-    private static volatile String kvmVerdict;
+    /** What a boot runs on, once the spec's defaults are resolved. */
+    record Target(Arch arch, VmSpec.Machine machine, boolean kvm) {
+    }
 
     private Qemu() {
     }
 
-    /** Finds QEMU on PATH (or $KILN_QEMU), or explains how to install it. */
-    public static Path find(String pathVariable) {
-        String override = System.getenv("KILN_QEMU");
-        if (override != null && !override.isBlank()) {
-            return Path.of(override);
+    /**
+     * The guest architecture: the kernel's, read from its header; --arch must agree with it, and
+     * is needed only for a kernel format Kiln does not recognise. The image's architecture is
+     * checked by the kernel itself when it starts /sbin/init (see {@link VmRunner}).
+     */
+    static Arch arch(VmSpec spec) throws IOException {
+        var kind = KernelFile.identify(spec.kernel());
+        if (kind.isEmpty()) {
+            if (spec.arch() != null) {
+                return spec.arch();
+            }
+            throw new KilnException(spec.kernel() + ": not a kernel Kiln recognises (an x86 bzImage, an ELF vmlinux, "
+                    + "or an arm64 Image or Image.gz); give --arch if it is one");
         }
+        Arch arch = kind.get().arch();
+        if (spec.arch() != null && spec.arch() != arch) {
+            throw new KilnException(spec.kernel() + ": an " + arch + " kernel (" + kind.get().format() + "), but --arch is "
+                    + spec.arch() + "; boot " + spec.arch() + " images with an " + spec.arch() + " kernel");
+        }
+        return arch;
+    }
+
+    static VmSpec.Machine machine(VmSpec spec, Arch arch) {
+        VmSpec.Machine machine = spec.machine() != null ? spec.machine() : arch.defaultMachine();
+        if (machine.arch != arch) {
+            throw new KilnException("--machine " + machine + ": an " + machine.arch + " machine, but the guest is "
+                    + arch + " (" + arch + " boots on " + arch.defaultMachine() + ")");
+        }
+        return machine;
+    }
+
+    /** Finds the architecture's QEMU on PATH, or explains how to install it. */
+    public static Path find(Arch arch, String pathVariable) {
         if (pathVariable != null) {
             for (String dir : pathVariable.split(java.io.File.pathSeparator)) {
-                if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, BINARY))) {
-                    return Path.of(dir, BINARY);
+                if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, arch.qemuBinary))) {
+                    return Path.of(dir, arch.qemuBinary);
                 }
             }
         }
-        throw new KilnException(BINARY + ": not found on PATH; install QEMU (Debian/Ubuntu: apt-get install "
-                + "qemu-system-x86, Fedora: dnf install qemu-system-x86-core, macOS: brew install qemu)");
+        throw new KilnException(arch.qemuBinary + ": not found on PATH; install QEMU (Debian/Ubuntu: apt-get install "
+                + arch.debianPackage + ", Fedora: dnf install " + arch.fedoraPackage + ", macOS: brew install qemu)");
     }
 
     /** The kernel command line: Kiln's part, then the user's. */
-    static String append(VmSpec spec) {
-        List<String> parts = new ArrayList<>(List.of("console=ttyS0"));
+    static String append(VmSpec spec, Target target) {
+        List<String> parts = new ArrayList<>(List.of("console=" + target.arch().console));
         if (spec.image() != null) {
             parts.addAll(List.of("root=/dev/vda", "rw"));
         } else if (!spec.append().contains("rdinit=")) {
             parts.add("rdinit=/sbin/init");
         }
-        // reboot=t with -no-reboot: a guest "reboot" (what kiln-init does without ACPI) ends QEMU;
-        // panic=-1 turns a panic into such a reboot
-        parts.addAll(List.of("reboot=t", "panic=-1"));
-        if (spec.machine() == VmSpec.Machine.MICROVM) {
+        if (target.arch() == Arch.X86_64) {
+            // reboot=t with -no-reboot: a guest "reboot" (what kiln-init does without ACPI) ends
+            // QEMU (arm64 always reboots through PSCI, which ends it too)
+            parts.add("reboot=t");
+        }
+        parts.add("panic=-1"); // a panic becomes such a reboot
+        if (target.machine() == VmSpec.Machine.MICROVM) {
             parts.add("acpi=off");
+        }
+        if (spec.net()) {
+            // the kernel configures the interface before init starts: no DHCP client, no waiting
+            // (ip=CLIENT:SERVER:GATEWAY:NETMASK:HOSTNAME:DEVICE:AUTOCONF:DNS0; DNS0 shows in /proc/net/pnp)
+            parts.add("ip=" + GUEST_IP + "::" + GATEWAY + ":255.255.255.0::eth0:off:" + DNS);
         }
         if (!spec.append().isBlank()) {
             parts.add(spec.append().trim());
@@ -60,25 +99,53 @@ public final class Qemu {
         return String.join(" ", parts);
     }
 
-    static List<String> command(Path qemu, VmSpec spec, boolean kvm) throws IOException {
+    /**
+     * @param runConfig the run config disk for kiln-init, or null; attached last, so the user's
+     *                  disks keep /dev/vdb, /dev/vdc... (kiln-init finds it by its serial number)
+     */
+    static List<String> command(Path qemu, VmSpec spec, Target target, Path runConfig) throws IOException {
+        VmSpec.Machine machine = target.machine();
         List<String> cmd = new ArrayList<>(List.of(qemu.toString()));
-        cmd.addAll(spec.machine() == VmSpec.Machine.MICROVM
-                ? List.of("-M", "microvm,acpi=off") : List.of("-M", "q35"));
-        cmd.addAll(kvm ? List.of("-accel", "kvm", "-cpu", "host") : List.of("-accel", "tcg", "-cpu", "max"));
+        String board = machine.toString();
+        if (machine == VmSpec.Machine.MICROVM) {
+            board += ",acpi=off";
+        } else if (machine == VmSpec.Machine.VIRT && target.kvm()) {
+            board += ",gic-version=host";
+        }
+        cmd.addAll(List.of("-M", board));
+        cmd.addAll(target.kvm() ? List.of("-accel", "kvm", "-cpu", "host") : List.of("-accel", "tcg", "-cpu", "max"));
         cmd.addAll(List.of("-m", spec.memory(), "-smp", Integer.toString(spec.cpus()),
-                "-nodefaults", "-no-user-config", "-nographic", "-serial", "stdio", "-no-reboot",
-                "-kernel", spec.kernel().toString(), "-append", append(spec)));
+                "-nodefaults", "-no-user-config", "-nographic", "-no-reboot"));
+        if (spec.interactive()) {
+            // QEMU's multiplexer gives the Ctrl-a escapes (Ctrl-a x quits); signal=off sends
+            // Ctrl-C to the guest instead of ending QEMU
+            cmd.addAll(List.of("-chardev", "stdio,id=console,mux=on,signal=off", "-serial", "chardev:console"));
+        } else {
+            cmd.addAll(List.of("-serial", "stdio"));
+        }
+        cmd.addAll(List.of("-kernel", spec.kernel().toString(), "-append", append(spec, target)));
         if (spec.initrd() != null) {
             cmd.addAll(List.of("-initrd", spec.initrd().toString()));
         }
+        List<Path> drives = new ArrayList<>();
         if (spec.image() != null) {
-            String format = format(spec.image());
-            if (spec.machine() == VmSpec.Machine.MICROVM) {
-                cmd.addAll(List.of("-drive", "id=root,file=" + escape(spec.image()) + ",format=" + format + ",if=none",
-                        "-device", "virtio-blk-device,drive=root"));
-            } else {
-                cmd.addAll(List.of("-drive", "file=" + escape(spec.image()) + ",format=" + format + ",if=virtio"));
-            }
+            drives.add(spec.image());
+        }
+        drives.addAll(spec.disks());
+        for (int i = 0; i < drives.size(); i++) {
+            Path drive = drives.get(i);
+            String id = spec.image() != null && i == 0 ? "root" : "disk" + i;
+            cmd.addAll(List.of("-drive", "id=" + id + ",file=" + escape(drive) + ",format=" + format(drive) + ",if=none",
+                    "-device", machine.virtio("virtio-blk") + ",drive=" + id));
+        }
+        if (runConfig != null) {
+            cmd.addAll(List.of("-drive", "id=kilnrun,file=" + escape(runConfig) + ",format=raw,if=none,readonly=on",
+                    "-device", machine.virtio("virtio-blk") + ",drive=kilnrun,serial=" + InitConf.RUN_CONFIG_SERIAL));
+        }
+        if (spec.net()) {
+            StringBuilder netdev = new StringBuilder("user,id=net0");
+            spec.ports().forEach(p -> netdev.append(",hostfwd=").append(p.hostfwd()));
+            cmd.addAll(List.of("-netdev", netdev.toString(), "-device", machine.virtio("virtio-net") + ",netdev=net0"));
         }
         return cmd;
     }
@@ -91,59 +158,6 @@ public final class Qemu {
     static String format(Path image) throws IOException {
         try (InputStream in = Files.newInputStream(image)) {
             return Arrays.equals(in.readNBytes(4), QCOW2_MAGIC) ? "qcow2" : "raw";
-        }
-    }
-
-    /**
-     * Whether KVM can run this kernel, or why not. /dev/kvm alone proves nothing: nested
-     * hypervisors expose it while failing on real guests, so a VMX/SVM CPU flag is required and
-     * then the kernel itself is booted once with no root disk; reaching the root mount (it panics
-     * there, quickly) proves KVM works.
-     */
-    public static synchronized Optional<String> kvmUnusableReason(Path qemu, Path kernel) {
-        if (kvmVerdict == null) {
-            kvmVerdict = probeKvm(qemu, kernel);
-        }
-        return kvmVerdict.isEmpty() ? Optional.empty() : Optional.of(kvmVerdict);
-    }
-
-    private static String probeKvm(Path qemu, Path kernel) {
-        Path dev = Path.of("/dev/kvm");
-        if (!Files.exists(dev)) {
-            return "/dev/kvm does not exist";
-        }
-        if (!Files.isReadable(dev) || !Files.isWritable(dev)) {
-            return "/dev/kvm is not readable and writable by this user";
-        }
-        try {
-            String cpuinfo = Files.readString(Path.of("/proc/cpuinfo"));
-            if (!cpuinfo.matches("(?s).*\\bflags\\s*:.*\\b(vmx|svm)\\b.*")) {
-                return "the CPU has no vmx/svm flag (a nested or paravirtual KVM that cannot run a normal guest)";
-            }
-        } catch (IOException e) {
-            return "/proc/cpuinfo: " + e.getMessage();
-        }
-        VmSpec probe = new VmSpec(null, kernel, null, "root=/dev/kiln-probe-none", "128M", 1, null,
-                VmSpec.Accel.KVM, VmSpec.Machine.MICROVM);
-        try {
-            List<String> cmd = command(qemu, probe, true);
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            boolean ended = p.waitFor(8, TimeUnit.SECONDS);
-            if (!ended) {
-                p.destroyForcibly();
-                p.waitFor(5, TimeUnit.SECONDS);
-            }
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            if (out.contains("VFS:") || out.contains("Kernel panic")) {
-                return "";
-            }
-            return "a KVM test boot did not reach the root mount within 8 s";
-        } catch (IOException e) {
-            return "KVM test boot: " + e.getMessage();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted";
         }
     }
 }

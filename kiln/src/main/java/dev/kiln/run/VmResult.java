@@ -15,7 +15,11 @@ public record VmResult(Outcome outcome, int status, Duration elapsed, String det
         EXITED,
         /** QEMU exited without a status line (an image with its own init shut down). */
         STOPPED,
+        /** The user stopped the VM from the console (Ctrl-a x). */
+        QUIT,
         PANIC,
+        /** The kernel could not execute the image's init: another architecture's program. */
+        NOT_EXECUTABLE,
         TIMEOUT,
         /** QEMU itself failed (bad arguments, missing file). */
         QEMU_FAILED
@@ -27,7 +31,8 @@ public record VmResult(Outcome outcome, int status, Duration elapsed, String det
             case EXITED -> status;
             case STOPPED -> 0;
             case TIMEOUT -> 124;
-            case PANIC, QEMU_FAILED -> 1;
+            case QUIT -> 130;
+            case PANIC, NOT_EXECUTABLE, QEMU_FAILED -> 1;
         };
     }
 }

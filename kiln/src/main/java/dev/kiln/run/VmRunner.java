@@ -1,5 +1,7 @@
 package dev.kiln.run;
 
+import dev.kiln.KilnException;
+
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -7,6 +9,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -22,6 +25,12 @@ import java.util.regex.Pattern;
 public final class VmRunner {
     private static final Pattern STATUS = Pattern.compile("kiln-init: exit status (\\d+)");
     private static final String PANIC = "Kernel panic - not syncing";
+    /** The kernel could not start init: -8 is ENOEXEC, a program of another architecture (or no program at all). */
+    private static final Pattern INIT_ENOEXEC = Pattern.compile(
+            "(?:Failed to execute|Starting init:|Requested init) (\\S+)(?: exists but couldn't execute it)?(?: failed)? \\(error -8\\)");
+    private static final Pattern HOSTFWD_FAILED = Pattern.compile("host forwarding rule '(tcp|udp):([^:']*):(\\d+)-");
+    /** What QEMU's console multiplexer prints when the user types Ctrl-a x. */
+    private static final String QUIT_LINE = "QEMU: Terminated";
     /** After the status line or a panic, how long QEMU gets to exit by itself. */
     private static final Duration LINGER = Duration.ofSeconds(10);
 
@@ -41,21 +50,43 @@ public final class VmRunner {
     }
 
     public VmResult run(VmSpec spec) throws IOException, InterruptedException {
-        Path qemu = Qemu.find(System.getenv("PATH"));
+        Arch arch = Qemu.arch(spec);
+        VmSpec.Machine machine = Qemu.machine(spec, arch);
+        Path qemu = Qemu.find(arch, System.getenv("PATH"));
         boolean kvm = switch (spec.accel()) {
-            case KVM -> true;
+            case KVM -> {
+                if (arch != Arch.host()) {
+                    throw new KilnException("--accel kvm: KVM runs only guests of this machine's architecture, and the "
+                            + "guest is " + arch);
+                }
+                yield true;
+            }
             case TCG -> false;
             case AUTO -> {
-                var reason = Qemu.kvmUnusableReason(qemu, spec.kernel());
+                var reason = KvmProbe.unusableReason(qemu, spec.kernel(), arch);
                 reason.ifPresent(r -> log.println("kiln: using TCG (slow emulation), KVM is not usable: " + r));
                 yield reason.isEmpty();
             }
         };
-        List<String> cmd = Qemu.command(qemu, spec, kvm);
+        Qemu.Target target = new Qemu.Target(arch, machine, kvm);
+        Path runConfig = RunConfigDisk.create(spec);
+        try {
+            return boot(spec, Qemu.command(qemu, spec, target, runConfig), arch);
+        } finally {
+            if (runConfig != null) {
+                Files.deleteIfExists(runConfig);
+            }
+        }
+    }
+
+    private VmResult boot(VmSpec spec, List<String> cmd, Arch arch) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        // an interactive user may type into the guest; otherwise QEMU must not read our stdin
-        pb.redirectInput(System.console() != null ? ProcessBuilder.Redirect.INHERIT
+        // an interactive user types into the guest; otherwise QEMU must not read our stdin
+        pb.redirectInput(spec.interactive() ? ProcessBuilder.Redirect.INHERIT
                 : ProcessBuilder.Redirect.from(new File("/dev/null")));
+        if (spec.interactive()) {
+            log.println("kiln: the console is attached to the guest; Ctrl-a x stops the VM (Ctrl-a Ctrl-a sends Ctrl-a)");
+        }
         long start = System.nanoTime();
         Process process = pb.start();
         ByteArrayOutputStream stderr = new ByteArrayOutputStream();
@@ -70,11 +101,11 @@ public final class VmRunner {
         long lingerUntil = Long.MAX_VALUE;
         while (!process.waitFor(50, TimeUnit.MILLISECONDS)) {
             long now = System.nanoTime();
-            if (lingerUntil == Long.MAX_VALUE && (scanner.status >= 0 || scanner.panic)) {
+            if (lingerUntil == Long.MAX_VALUE && scanner.ended()) {
                 lingerUntil = now + LINGER.toNanos();
             }
             if (now > deadline) {
-                timedOut = scanner.status < 0 && !scanner.panic;
+                timedOut = !scanner.ended();
                 break;
             }
             if (now > lingerUntil) {
@@ -96,6 +127,14 @@ public final class VmRunner {
         if (scanner.status >= 0) {
             return new VmResult(VmResult.Outcome.EXITED, scanner.status, elapsed, "");
         }
+        if (scanner.notExecutable != null) {
+            return new VmResult(VmResult.Outcome.NOT_EXECUTABLE, -1, elapsed, "the " + arch + " kernel cannot execute "
+                    + scanner.notExecutable + " (Exec format error): the image is not built for " + arch
+                    + ", or that file is damaged; boot an image with a kernel of its own architecture");
+        }
+        if (spec.interactive() && scanner.quit) {
+            return new VmResult(VmResult.Outcome.QUIT, -1, elapsed, "");
+        }
         if (scanner.panic) {
             return new VmResult(VmResult.Outcome.PANIC, -1, elapsed, scanner.panicLine);
         }
@@ -103,10 +142,20 @@ public final class VmRunner {
             return new VmResult(VmResult.Outcome.TIMEOUT, -1, elapsed, "no exit status within " + spec.timeout().toSeconds() + " s");
         }
         if (process.exitValue() != 0) {
-            return new VmResult(VmResult.Outcome.QEMU_FAILED, -1, elapsed,
-                    "qemu exited with status " + process.exitValue() + (err.isEmpty() ? "" : ": " + err));
+            return new VmResult(VmResult.Outcome.QEMU_FAILED, -1, elapsed, qemuFailure(process.exitValue(), err));
         }
         return new VmResult(VmResult.Outcome.STOPPED, -1, elapsed, "");
+    }
+
+    /** QEMU's complaint in one line; a port forward that failed says which host port. */
+    static String qemuFailure(int exitValue, String stderr) {
+        Matcher m = HOSTFWD_FAILED.matcher(stderr);
+        if (m.find()) {
+            return "cannot forward host port " + m.group(3) + "/" + m.group(1)
+                    + (m.group(2).isEmpty() ? "" : " on " + m.group(2)) + " (-p): is it in use?";
+        }
+        String oneLine = String.join("; ", stderr.lines().map(String::strip).filter(l -> !l.isEmpty()).toList());
+        return "qemu exited with status " + exitValue + (oneLine.isEmpty() ? "" : ": " + oneLine);
     }
 
     private static Thread copier(InputStream in, OutputStream out) {
@@ -127,6 +176,8 @@ public final class VmRunner {
         volatile int status = -1;
         volatile boolean panic;
         volatile String panicLine = "";
+        volatile String notExecutable;
+        volatile boolean quit;
         private final ByteArrayOutputStream line = new ByteArrayOutputStream();
 
         void pump(InputStream in) {
@@ -151,12 +202,22 @@ public final class VmRunner {
             }
         }
 
+        /** The guest has said how it ended: QEMU should exit by itself soon. */
+        boolean ended() {
+            return status >= 0 || panic;
+        }
+
         private void lineDone() {
             String text = line.toString(StandardCharsets.UTF_8);
             line.reset();
             Matcher m = STATUS.matcher(text);
             if (m.find() && status < 0) {
                 status = Integer.parseInt(m.group(1));
+            }
+            quit |= text.equals(QUIT_LINE);
+            Matcher noExec = INIT_ENOEXEC.matcher(text);
+            if (noExec.find() && notExecutable == null) {
+                notExecutable = noExec.group(1);
             }
             if (text.contains(PANIC) && !panic && status < 0) {
                 panic = true;
