@@ -214,7 +214,7 @@ public final class VmRunner {
             if (m.find() && status < 0) {
                 status = Integer.parseInt(m.group(1));
             }
-            quit |= text.equals(QUIT_LINE);
+            quit |= text.endsWith(QUIT_LINE); // after whatever the guest printed last (a prompt)
             Matcher noExec = INIT_ENOEXEC.matcher(text);
             if (noExec.find() && notExecutable == null) {
                 notExecutable = noExec.group(1);

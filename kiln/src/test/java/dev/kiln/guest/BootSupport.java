@@ -40,6 +40,7 @@ final class BootSupport {
             echo "show: hostname=$(hostname)"
             echo "show: lo=$(cat /sys/class/net/lo/operstate) $(cat /sys/class/net/lo/flags)"
             echo "show: pid1=$(cat /proc/1/comm)"
+            echo "show: machine=$(uname -m)"
             grep -E ' (/dev|/dev/pts|/dev/shm|/run|/tmp|/proc|/sys) ' /proc/mounts | cut -d' ' -f2,3 | sed 's/^/show: mount /'
             exit ${EXIT_CODE:-0}
             """;
@@ -57,6 +58,203 @@ final class BootSupport {
                 "no boot-test kernel: set KILN_TEST_KERNEL or -Dkiln.test.kernel (see ../shared/kernel)");
         Tools.assumeTools("qemu-system-x86_64", "mkfs.ext4", "debugfs", "e2fsck");
         return Path.of(k);
+    }
+
+    /**
+     * The arm64 kernel from $KILN_TEST_KERNEL_ARM64, -Dkiln.test.kernel.arm64, or else
+     * ../shared/kernel-arm64/Image beside the repository; skips the test when there is none.
+     */
+    static Path kernelArm64() {
+        String k = System.getenv("KILN_TEST_KERNEL_ARM64");
+        if (k == null || k.isBlank()) {
+            k = System.getProperty("kiln.test.kernel.arm64");
+        }
+        Path kernel = k != null && !k.isBlank() ? Path.of(k)
+                : repository().resolveSibling("shared").resolve("kernel-arm64/Image");
+        Assumptions.assumeTrue(Files.isRegularFile(kernel), "no arm64 boot-test kernel at " + kernel
+                + ": set KILN_TEST_KERNEL_ARM64 or -Dkiln.test.kernel.arm64 (see ../shared/kernel-arm64)");
+        Tools.assumeTools("qemu-system-aarch64", "debugfs", "e2fsck");
+        return kernel;
+    }
+
+    /** The repository's top directory (tests run in the kiln module's directory). */
+    static Path repository() {
+        Path here = Path.of("").toAbsolutePath();
+        return Files.exists(here.resolve("ext4")) ? here : here.getParent();
+    }
+
+    /**
+     * Fills {@code root} with a busybox system: {@code busybox} and a link per applet in /bin,
+     * users root and app (1000), the {@link #SHOW} program as /usr/bin/show, an
+     * /etc/resolv.conf of its own, and a web root /www (index.html, cgi-bin/stop, which stops
+     * busybox httpd a moment after answering) for port forwarding tests.
+     */
+    static void busyboxRoot(Path root, Path busybox) throws IOException {
+        for (String d : List.of("bin", "sbin", "usr/bin", "etc", "data", "www/cgi-bin")) {
+            Files.createDirectories(root.resolve(d));
+        }
+        Files.copy(busybox, root.resolve("bin/busybox"));
+        Tools.check("chmod", "755", root.resolve("bin/busybox").toString());
+        // the applet list of this machine's busybox; Debian builds every architecture alike
+        Path hostBusybox = Path.of(Tools.check("sh", "-c", "command -v busybox").trim());
+        for (String applet : Tools.check(hostBusybox.toString(), "--list").split("\n")) {
+            if (!applet.isBlank() && !applet.equals("busybox") && !applet.equals("init")) {
+                Files.createSymbolicLink(root.resolve("bin/" + applet.trim()), Path.of("busybox"));
+            }
+        }
+        Files.writeString(root.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:App:/home/app:/bin/sh\n");
+        Files.writeString(root.resolve("etc/group"), "root:x:0:\napp:x:1000:\naudio:x:29:app\n");
+        Files.writeString(root.resolve("etc/resolv.conf"), IMAGE_RESOLV_CONF);
+        Files.writeString(root.resolve("usr/bin/show"), SHOW);
+        Files.writeString(root.resolve("www/index.html"), WWW_INDEX);
+        Files.writeString(root.resolve("www/cgi-bin/stop"), """
+                #!/bin/sh
+                printf 'Content-Type: text/plain\\r\\n\\r\\nstopping\\n'
+                (sleep 1; killall httpd) </dev/null >/dev/null 2>&1 &
+                """);
+        Tools.check("chmod", "755", root.resolve("usr/bin/show").toString(), root.resolve("www/cgi-bin/stop").toString());
+    }
+
+    /**
+     * Debian's busybox-static for arm64, extracted; the .deb is fetched once with apt-get
+     * download (after dpkg --add-architecture arm64) and kept in target/test-cache. Skips the
+     * test when it cannot be fetched (needs root and Debian's mirror).
+     */
+    static Path arm64Busybox() throws IOException {
+        Path cache = Path.of("target/test-cache").toAbsolutePath();
+        Path deb = cache.resolve("busybox-static_arm64.deb");
+        if (!Files.isRegularFile(deb)) {
+            Tools.assumeTools("apt-get", "dpkg");
+            Assumptions.assumeTrue(Tools.isRoot(), "fetching busybox-static:arm64 with apt-get needs root (or put the .deb at "
+                    + deb + ")");
+            Files.createDirectories(cache);
+            Path download = Files.createTempDirectory(cache, "apt-");
+            if (!Tools.run("dpkg", "--print-foreign-architectures").stdout().contains("arm64")) {
+                Tools.check("dpkg", "--add-architecture", "arm64");
+                Tools.run("apt-get", "update", "-q");
+            }
+            List<String> get = List.of("apt-get", "download", "-q", "busybox-static:arm64");
+            Tools.Result r = Tools.run(get, download, null, 600);
+            if (r.exitCode() != 0) {
+                Tools.run("apt-get", "update", "-q");
+                r = Tools.run(get, download, null, 600);
+            }
+            Assumptions.assumeTrue(r.exitCode() == 0, "apt-get download busybox-static:arm64 failed: " + r.output());
+            try (Stream<Path> files = Files.list(download)) {
+                Path fetched = files.filter(f -> f.toString().endsWith(".deb")).findFirst().orElseThrow();
+                Files.move(fetched, deb, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+            Tools.check("rm", "-rf", download.toString());
+        }
+        Path extracted = cache.resolve("busybox-static_arm64");
+        if (!Files.isRegularFile(extracted.resolve("bin/busybox"))) {
+            Tools.check("dpkg-deb", "-x", deb.toString(), extracted.toString());
+        }
+        return extracted.resolve("bin/busybox");
+    }
+
+    /** A TCP port nothing listens on at the moment (for -p). */
+    static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /**
+     * GETs http://127.0.0.1:PORT/PATH, retrying until the guest's server answers, while
+     * {@code vm} (the boot) runs; the body.
+     */
+    static String fetchWhenUp(int port, String path, Duration within, java.util.concurrent.Future<CliRun> vm)
+            throws InterruptedException {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).build();
+        long end = System.nanoTime() + within.toNanos();
+        Exception last = null;
+        while (System.nanoTime() < end) {
+            if (vm.isDone()) {
+                String how;
+                try {
+                    CliRun r = vm.get();
+                    how = "exit " + r.exit() + ": " + r.err();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    how = String.valueOf(e.getCause());
+                }
+                throw new AssertionError("the VM ended before http://127.0.0.1:" + port + path + " answered (" + how + ")");
+            }
+            try {
+                var response = client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    return response.body();
+                }
+                last = new IOException("HTTP " + response.statusCode());
+            } catch (IOException e) {
+                last = e; // QEMU forwards the port before the guest listens: the connection resets
+            }
+            Thread.sleep(300);
+        }
+        throw new AssertionError("http://127.0.0.1:" + port + path + " did not answer within " + within, last);
+    }
+
+    static final String IMAGE_RESOLV_CONF = "nameserver 192.0.2.1\n";
+    static final String WWW_INDEX = "served by busybox httpd in the guest\n";
+
+    /** What a `kiln` command run in this JVM printed, with the time each stdout line ended. */
+    record CliRun(int exit, String out, String err, List<String> lines, List<Long> lineNanos, long endNanos) {
+        /** Milliseconds from the first line containing {@code marker} to the command's end, or -1. */
+        long millisAfter(String marker) {
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).contains(marker)) {
+                    return (endNanos - lineNanos.get(i)) / 1_000_000;
+                }
+            }
+            return -1;
+        }
+
+        /** The SHOW program's lines, without "show: ". */
+        List<String> show() {
+            return lines.stream().filter(l -> l.startsWith("show: ")).map(l -> l.substring(6)).toList();
+        }
+    }
+
+    /** Runs `kiln ARGS` in this JVM (as BuildAndRunTest does), echoing and capturing its output. */
+    static synchronized CliRun kiln(String... args) {
+        List<String> lines = Collections.synchronizedList(new ArrayList<>());
+        List<Long> times = Collections.synchronizedList(new ArrayList<>());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        OutputStream timing = new OutputStream() {
+            @Override
+            public synchronized void write(int b) {
+                out.write(b);
+                oldOut.write(b);
+                if (b == '\n') {
+                    lines.add(line.toString(StandardCharsets.UTF_8).replace("\r", ""));
+                    times.add(System.nanoTime());
+                    line.reset();
+                } else {
+                    line.write(b);
+                }
+            }
+        };
+        int exit;
+        try {
+            System.setOut(new PrintStream(timing, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            exit = dev.kiln.cli.Main.run(args);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        long end = System.nanoTime();
+        String errText = err.toString(StandardCharsets.UTF_8);
+        oldErr.print(errText);
+        oldOut.println("[kiln] exit " + exit + ": kiln " + String.join(" ", args));
+        return new CliRun(exit, out.toString(StandardCharsets.UTF_8), errText, List.copyOf(lines), List.copyOf(times), end);
     }
 
     /**
