@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * kiln-init runs as the guest's PID 1, so the binary Kiln installs must match the image's
  * architecture. Images made with umoci for several architectures; the installed /sbin/init is
  * read back with debugfs and identified by its ELF header's e_machine; the aarch64 one also runs
- * under qemu-user.
+ * under qemu-user (Arm64BootTest boots it).
  */
 class KilnInitArchTest {
     private static final int EM_X86_64 = 0x3E;
@@ -94,8 +94,7 @@ class KilnInitArchTest {
     }
 
     /**
-     * No aarch64 kernel here to boot, so the aarch64 binary runs under qemu-user in its helper
-     * mode (what an image's own init calls): it reads the image's init.conf (qemu's -L prefix
+     * The aarch64 binary under qemu-user in its helper mode (what an image's own init calls): it reads the image's init.conf (qemu's -L prefix
      * redirects the open into the dumped files) and execs the agent with the configured
      * environment. The agent's path is /usr/bin/env, which exec finds on the host, so what it
      * prints is exactly the environment the aarch64 kiln-init built.
