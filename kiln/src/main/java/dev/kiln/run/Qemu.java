@@ -114,8 +114,9 @@ public final class Qemu {
         }
         cmd.addAll(List.of("-M", board));
         cmd.addAll(target.kvm() ? List.of("-accel", "kvm", "-cpu", "host") : List.of("-accel", "tcg", "-cpu", "max"));
+        // -display none rather than -nographic, which also turns on SeaBIOS's serial console (q35)
         cmd.addAll(List.of("-m", spec.memory(), "-smp", Integer.toString(spec.cpus()),
-                "-nodefaults", "-no-user-config", "-nographic", "-no-reboot"));
+                "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"));
         if (spec.interactive()) {
             // QEMU's multiplexer gives the Ctrl-a escapes (Ctrl-a x quits); signal=off sends
             // Ctrl-C to the guest instead of ending QEMU
@@ -145,7 +146,9 @@ public final class Qemu {
         if (spec.net()) {
             StringBuilder netdev = new StringBuilder("user,id=net0");
             spec.ports().forEach(p -> netdev.append(",hostfwd=").append(p.hostfwd()));
-            cmd.addAll(List.of("-netdev", netdev.toString(), "-device", machine.virtio("virtio-net") + ",netdev=net0"));
+            // no option ROM: SeaBIOS would run iPXE's, which prints to the console and boots nothing
+            cmd.addAll(List.of("-netdev", netdev.toString(),
+                    "-device", machine.virtio("virtio-net") + ",netdev=net0" + (machine.pci ? ",romfile=" : "")));
         }
         return cmd;
     }

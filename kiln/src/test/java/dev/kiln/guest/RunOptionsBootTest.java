@@ -2,6 +2,7 @@ package dev.kiln.guest;
 
 import dev.kiln.testing.Ext4Image;
 import dev.kiln.testing.Tools;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -33,6 +34,8 @@ class RunOptionsBootTest {
     static Path kernel;
     static Path root;
     static Path image;
+    /** A program of another architecture: the aarch64 kiln-init from Kiln's jar. */
+    static Path foreignProgram;
 
     @BeforeAll
     static void busyboxImage() throws IOException {
@@ -40,12 +43,17 @@ class RunOptionsBootTest {
         Tools.assumeTools("busybox", "tar");
         root = tmp.resolve("root");
         BootSupport.busyboxRoot(root, Path.of(Tools.check("sh", "-c", "command -v busybox").trim()));
+        try (var in = RunOptionsBootTest.class.getResourceAsStream("/dev/kiln/guest/kiln-init-aarch64")) {
+            Assumptions.assumeTrue(in != null, "Kiln was built without the aarch64 kiln-init");
+            foreignProgram = Files.write(tmp.resolve("arm-program"), in.readAllBytes());
+        }
         image = build(root, "image.ext4");
     }
 
     private static Path build(Path tree, String name) {
         Path out = tmp.resolve(name);
         BootSupport.CliRun b = BootSupport.kiln("build", "dir:" + tree, "-o", out.toString(), "-q",
+                "--file", foreignProgram + ":/usr/bin/arm-program:0755",
                 "--entrypoint", "/usr/bin/show", "--entrypoint", "from-entrypoint", "--cmd", "from-cmd",
                 "--env", "PATH=/usr/bin:/bin", "--env", "FROM_IMAGE=yes", "--env", "EXIT_CODE=3",
                 "--user", "app", "--workdir", "/data/app");
@@ -86,6 +94,15 @@ class RunOptionsBootTest {
         BootSupport.CliRun r = run(image, "--entrypoint", "/bin/sh", "--", "-c", "echo entrypoint-$((40+2)) \"$0\"");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.lines()).contains("entrypoint-42 /bin/sh");
+    }
+
+    /** kiln-init says why a program of another architecture does not run, where exec only says "Exec format error". */
+    @Test
+    void aProgramOfAnotherArchitectureIsNamedAsSuch() {
+        BootSupport.CliRun r = run(image, "--entrypoint", "/usr/bin/arm-program");
+        assertThat(r.exit()).isEqualTo(126);
+        assertThat(r.lines()).contains("kiln-init: exec /usr/bin/arm-program: not a program for x86_64 (the architecture "
+                + "of this kiln-init and kernel); is the image built for another platform?");
     }
 
     /** Extra drives follow the image in order: /dev/vdb, /dev/vdc; the guest reads and writes them. */

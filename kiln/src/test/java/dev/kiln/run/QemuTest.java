@@ -26,7 +26,7 @@ class QemuTest {
         VmSpec spec = new VmSpec(img, Path.of("/k/bzImage"), null, "quiet", "256M", 2, Duration.ofSeconds(5),
                 VmSpec.Accel.TCG, VmSpec.Machine.MICROVM);
         assertThat(String.join(" ", Qemu.command(Path.of("qemu"), spec, MICROVM_TCG, null))).isEqualTo(
-                "qemu -M microvm,acpi=off -accel tcg -cpu max -m 256M -smp 2 -nodefaults -no-user-config -nographic"
+                "qemu -M microvm,acpi=off -accel tcg -cpu max -m 256M -smp 2 -nodefaults -no-user-config -display none"
                         + " -no-reboot -serial stdio -kernel /k/bzImage -append console=ttyS0 root=/dev/vda rw reboot=t"
                         + " panic=-1 acpi=off quiet -drive id=root,file=" + tmp + "/r,,1.ext4,format=raw,if=none"
                         + " -device virtio-blk-device,drive=root");
@@ -51,7 +51,7 @@ class QemuTest {
         List<String> cmd = Qemu.command(Path.of("qemu-system-aarch64"), spec, VIRT_TCG, null);
         assertThat(cmd).containsSequence("-M", "virt", "-accel", "tcg", "-cpu", "max")
                 .containsSequence("-device", "virtio-blk-pci,drive=root", "-drive")
-                .contains("virtio-blk-pci,drive=disk1", "virtio-net-pci,netdev=net0")
+                .contains("virtio-blk-pci,drive=disk1", "virtio-net-pci,netdev=net0,romfile=")
                 .contains("console=ttyAMA0 root=/dev/vda rw panic=-1 ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off:10.0.2.3");
         assertThat(Qemu.append(spec, VIRT_TCG)).doesNotContain("reboot=t", "acpi=off");
         assertThat(Qemu.command(Path.of("q"), spec, new Qemu.Target(Arch.AARCH64, VmSpec.Machine.VIRT, true), null))
