@@ -36,6 +36,7 @@ public final class RunConfigDisk {
         }
         Path file = Files.createTempFile("kiln-run-", ".conf",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        file.toFile().deleteOnExit(); // also when kiln run is interrupted mid-boot
         Files.write(file, contents(spec.overrides(), spec.net() ? List.of(Qemu.DNS) : List.of()));
         return file;
     }
