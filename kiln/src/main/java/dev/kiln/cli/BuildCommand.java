@@ -2,6 +2,7 @@ package dev.kiln.cli;
 
 import dev.kiln.KilnException;
 import dev.kiln.ext4.Ext4Options;
+import dev.kiln.output.OutputSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParseResult;
@@ -37,7 +38,8 @@ public final class BuildCommand implements Callable<Integer> {
     CommandSpec commandSpec;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE",
-            description = "Where to write the ext4 image (see --format for other outputs).")
+            description = "Where to write the ext4 image (see --format for other outputs; "
+                    + "'-', standard output, takes only tar and initramfs: --format tar=-).")
     Path output;
 
     @Mixin
@@ -116,8 +118,8 @@ public final class BuildCommand implements Callable<Integer> {
         f.strict = o.strict ? Boolean.TRUE : null;
         if (output != null || !o.formats.isEmpty()) {
             f.outputs = o.outputs(output).stream().map(s -> new BuildSpec.OutputEntry(s.format().toString(),
-                    s.path().toAbsolutePath().toString(), o.compress == null ? null : s.compression() == null ? null
-                    : s.compression().toString())).toList();
+                    s.toStdout() ? OutputSpec.STDOUT : s.path().toAbsolutePath().toString(), o.compress == null ? null
+                    : s.compression() == null ? null : s.compression().toString())).toList();
         }
         return f;
     }

@@ -23,8 +23,12 @@ import dev.kiln.source.Image;
 import dev.kiln.source.Sources;
 import dev.kiln.source.oci.Platform;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +40,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * source -> flatten -> guest -> sinks -> atomic outputs: the one place that knows every stage.
@@ -49,10 +55,18 @@ import java.util.Map;
 public final class BuildPipeline {
     private final PrintStream log;
     private final boolean quiet;
+    private final OutputStream stdout;
 
+    /** A pipeline whose {@code -} output goes to the process's standard output (file descriptor 1). */
     public BuildPipeline(PrintStream log, boolean quiet) {
+        this(log, quiet, new FileOutputStream(FileDescriptor.out));
+    }
+
+    /** @param stdout where an output named {@code -} goes; progress and warnings go to {@code log} only */
+    BuildPipeline(PrintStream log, boolean quiet, OutputStream stdout) {
         this.log = log;
         this.quiet = quiet;
+        this.stdout = stdout;
     }
 
     /** Opens a stream of the final entries (the guest stage's output). */
@@ -62,6 +76,8 @@ public final class BuildPipeline {
 
     /** Builds every output of the request; returns the ext4 summary, or null when no ext4 was made. */
     public Ext4Summary run(BuildRequest request) throws IOException {
+        // Before the source is opened: a bad target costs no download and changes nothing.
+        OutputChecks.check(request.plan(), request.source());
         try (Image image = Sources.open(request.source(), request.sourceOptions())) {
             String platform = imagePlatform(image, request);
             return build(request, () -> GuestStage.apply(Flattener.flatten(image), image.config(), request.guest(),
@@ -85,8 +101,13 @@ public final class BuildPipeline {
         List<AtomicOutput> scratch = new ArrayList<>();
         SpooledTree tree = null;
         EntryStream stream = null;
+        // What is being written, to name it when the system's error does not ("No space left on device").
+        String writing = plan.scratchDirectory().toString();
         try {
             for (OutputSpec o : plan.outputs()) {
+                if (o.toStdout()) {
+                    continue;
+                }
                 outputs.put(o, o.format() == OutputFormat.KERNEL_INITRD
                         ? AtomicOutput.directory(o.path(), TreeOutputs.KERNEL_INITRD_FILES)
                         : AtomicOutput.file(o.path()));
@@ -107,11 +128,12 @@ public final class BuildPipeline {
                     scratch.add(rawScratch);
                     raw = rawScratch.temporary();
                 }
+                Path rawDir = raw.getParent();
+                writing = plan.needsTree() && !rawDir.equals(plan.scratchDirectory())
+                        ? rawDir + ", " + plan.scratchDirectory() : rawDir.toString();
             }
             if (plan.needsTree()) {
-                Path beside = outputs.entrySet().stream().filter(e -> !e.getKey().format().fromExt4())
-                        .findFirst().orElseThrow().getValue().temporary();
-                tree = new SpooledTree(beside.toAbsolutePath().getParent(), request.timestamp());
+                tree = new SpooledTree(plan.scratchDirectory(), request.timestamp());
             }
             Progress progress = new Progress(log, quiet);
             Ext4Summary summary = writeAll(request, stream, raw, rawIsOutput, tree, progress);
@@ -119,17 +141,31 @@ public final class BuildPipeline {
                 summary.warnings().forEach(w -> log.println("kiln: warning: " + w)); // e.g. clamped times, once
             }
             for (Map.Entry<OutputSpec, AtomicOutput> e : outputs.entrySet()) {
+                writing = e.getKey().path().toString();
                 derive(request, e.getKey(), e.getValue().temporary(), raw, tree, scratch);
             }
+            // Standard output last: it cannot be taken back, so every file output is written first.
+            Optional<OutputSpec> toStdout = plan.stdout();
+            if (toStdout.isPresent()) {
+                writeStdout(request, toStdout.get(), tree);
+            }
+            writing = outputs.keySet().stream().map(o -> o.path().toString()).collect(Collectors.joining(", "));
             AtomicOutput.commitAll(new ArrayList<>(outputs.values()));
             for (OutputSpec o : plan.outputs()) {
                 if (o.format() == OutputFormat.EXT4) {
                     progress.done(o.path().toString(), summary);
+                } else if (!quiet && o.toStdout()) {
+                    log.printf("kiln: wrote %s to standard output%n", o.format());
                 } else if (!quiet) {
                     log.printf("kiln: wrote %s (%s)%n", o.path(), o.format());
                 }
             }
             return summary;
+        } catch (IOException e) {
+            if (ErrorHandler.isWriteFailure(e)) {
+                throw new KilnException(writing, e);
+            }
+            throw e;
         } finally {
             if (stream != null) {
                 stream.close();
@@ -142,6 +178,51 @@ public final class BuildPipeline {
             }
             for (AtomicOutput s : scratch) {
                 s.close();
+            }
+        }
+    }
+
+    /** Writes a tar or initramfs output to standard output, never closing it. */
+    private void writeStdout(BuildRequest request, OutputSpec o, SpooledTree tree) throws IOException {
+        TreeOutputs trees = new TreeOutputs(tree, request.plan().strict(), w -> log.println("kiln: warning: " + w));
+        OutputStream out = new NamedOutputStream(TreeOutputs.keepOpen(stdout), o.where());
+        String what = o.format() + " to " + o.where();
+        if (o.format() == OutputFormat.TAR) {
+            trees.tar(out, what, o.compression());
+        } else {
+            trees.initramfs(out, what, o.compression());
+        }
+    }
+
+    /** Any write failure of standard output (a full disk, a reader that went away) is named as such. */
+    private static final class NamedOutputStream extends FilterOutputStream {
+        private final String name;
+
+        NamedOutputStream(OutputStream out, String name) {
+            super(out);
+            this.name = name;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            try {
+                out.write(b, off, len);
+            } catch (IOException e) {
+                throw new KilnException(name, e);
+            }
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                throw new KilnException(name, e);
             }
         }
     }

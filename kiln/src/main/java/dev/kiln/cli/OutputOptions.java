@@ -16,7 +16,8 @@ public final class OutputOptions {
     @Option(names = "--format", paramLabel = "FORMAT[=PATH]",
             description = "Also write FORMAT (repeatable): ext4, qcow2, initramfs, kernel+initrd, tar. "
                     + "Without PATH, the path is -o's with the format's suffix (rootfs.qcow2, rootfs.cpio.gz, "
-                    + "rootfs-boot/, rootfs.tar). Without -o, only the --format outputs are written.")
+                    + "rootfs-boot/, rootfs.tar). Without -o, only the --format outputs are written. "
+                    + "PATH - is standard output, for tar and initramfs.")
     List<String> formats = new ArrayList<>();
 
     @Option(names = "--compress", paramLabel = "gzip|zstd|none",

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.kiln.KilnException;
+import dev.kiln.output.OutputSpec;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,6 +45,9 @@ final class SpecFile {
 
     static BuildSpec read(Path file) throws IOException {
         SpecFile f = new SpecFile(file);
+        if (Files.isDirectory(file)) {
+            throw new KilnException(file + ": is a directory, not a spec file");
+        }
         Node root;
         try (JsonParser p = new YAMLFactory().createParser(Files.newInputStream(file))) {
             JsonToken t = p.nextToken();
@@ -154,7 +158,8 @@ final class SpecFile {
                 if (format == null || path == null) {
                     throw error(outs.get(i).line(), key, "needs both format and path");
                 }
-                s.outputs.add(new BuildSpec.OutputEntry(format, dir.resolve(path).normalize().toString(),
+                String resolved = path.equals(OutputSpec.STDOUT) ? path : dir.resolve(path).normalize().toString();
+                s.outputs.add(new BuildSpec.OutputEntry(format, resolved,
                         str(o, "compress", key + ".compress")));
             }
         }

@@ -1,5 +1,8 @@
 package dev.kiln.output;
 
+import dev.kiln.KilnException;
+import dev.kiln.io.FileKinds;
+
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -34,10 +37,7 @@ public final class AtomicOutput implements AutoCloseable {
 
     /** Reserves a temporary file beside {@code target}. */
     public static AtomicOutput file(Path target) throws IOException {
-        Path absolute = checkTarget(target);
-        if (Files.isDirectory(absolute)) {
-            throw new IOException(target + ": is a directory");
-        }
+        Path absolute = checkFileTarget(target);
         Path temporary = temporaryBeside(absolute);
         Files.createFile(temporary);
         return new AtomicOutput(absolute, temporary);
@@ -49,20 +49,7 @@ public final class AtomicOutput implements AutoCloseable {
      * (an earlier output of the same kind); anything else is refused, never deleted.
      */
     public static AtomicOutput directory(Path target, Set<String> ownFiles) throws IOException {
-        Path absolute = checkTarget(target);
-        if (Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)) {
-            if (!Files.isDirectory(absolute, LinkOption.NOFOLLOW_LINKS)) {
-                throw new IOException(target + ": exists and is not a directory");
-            }
-            try (var children = Files.list(absolute)) {
-                List<String> foreign = children.map(c -> c.getFileName().toString())
-                        .filter(name -> !ownFiles.contains(name)).sorted().toList();
-                if (!foreign.isEmpty()) {
-                    throw new IOException(target + ": exists and holds " + foreign
-                            + ", which Kiln did not write; remove it or choose another path");
-                }
-            }
-        }
+        Path absolute = checkDirectoryTarget(target, ownFiles);
         Path temporary = temporaryBeside(absolute);
         Files.createDirectory(temporary);
         return new AtomicOutput(absolute, temporary);
@@ -144,11 +131,16 @@ public final class AtomicOutput implements AutoCloseable {
         boolean directory = Files.isDirectory(temporary, LinkOption.NOFOLLOW_LINKS);
         boolean movedAside = false;
         Path previous = null;
-        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            boolean oldIsDirectory = Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS);
+        String kind = FileKinds.kind(target);
+        if (kind != null) {
+            // Checked before the build; checked again, since the build took a while.
+            boolean oldIsDirectory = kind.equals(FileKinds.DIRECTORY);
             if (oldIsDirectory != directory) {
                 throw new IOException(target + (oldIsDirectory ? ": is a directory now" : ": is no longer a directory")
                         + "; nothing was replaced");
+            }
+            if (!directory && !kind.equals(FileKinds.REGULAR)) {
+                throw new IOException(target + ": is " + kind + " now; nothing was replaced");
             }
             previous = temporaryBeside(target);
             if (!directory) {
@@ -209,15 +201,60 @@ public final class AtomicOutput implements AutoCloseable {
         }
     }
 
-    private static Path checkTarget(Path target) throws IOException {
+    /**
+     * Checks, without changing anything, that a file output may go to {@code target}: nothing is
+     * there, or a regular file. Anything else (a device node such as /dev/null, a FIFO, a
+     * symlink, a directory) is refused: the rename that publishes the output would replace it.
+     * Returns the absolute target.
+     */
+    public static Path checkFileTarget(Path target) throws IOException {
+        Path absolute = checkParent(target);
+        String kind = FileKinds.kind(absolute);
+        if (kind != null && !kind.equals(FileKinds.REGULAR)) {
+            throw new KilnException(target + ": is " + kind + "; Kiln replaces only a regular file (or creates a "
+                    + "new one) there; remove it or choose another path");
+        }
+        return absolute;
+    }
+
+    /**
+     * Checks, without changing anything, that a directory output may go to {@code target}: nothing
+     * is there, or a directory (not a symlink to one) holding nothing but {@code ownFiles} (an
+     * earlier output of the same kind). Returns the absolute target.
+     */
+    public static Path checkDirectoryTarget(Path target, Set<String> ownFiles) throws IOException {
+        Path absolute = checkParent(target);
+        String kind = FileKinds.kind(absolute);
+        if (kind == null) {
+            return absolute;
+        }
+        if (!kind.equals(FileKinds.DIRECTORY)) {
+            throw new KilnException(target + ": is " + kind + ", not a directory Kiln wrote; remove it or choose "
+                    + "another path");
+        }
+        try (var children = Files.list(absolute)) {
+            List<String> foreign = children.map(c -> c.getFileName().toString())
+                    .filter(name -> !ownFiles.contains(name)).sorted().toList();
+            if (!foreign.isEmpty()) {
+                throw new KilnException(target + ": exists and holds " + foreign
+                        + ", which Kiln did not write; remove it or choose another path");
+            }
+        }
+        return absolute;
+    }
+
+    private static Path checkParent(Path target) throws IOException {
         Path absolute = target.toAbsolutePath();
         String name = absolute.getFileName() == null ? "" : absolute.getFileName().toString();
         if (name.isEmpty() || name.equals(".") || name.equals("..")) {
-            throw new IOException(target + ": not a usable output path; name a file or directory to create");
+            throw new KilnException(target + ": not a usable output path; name a file or directory to create");
         }
         Path dir = absolute.getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new IOException(target + ": directory " + dir + " does not exist");
+        if (dir == null || !Files.exists(dir)) {
+            throw new KilnException(target + ": directory " + dir + " does not exist");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new KilnException(target + ": " + dir + " is not a directory");
         }
         return absolute;
     }

@@ -32,6 +32,15 @@ public enum OutputFormat {
         return this == EXT4 || this == QCOW2;
     }
 
+    /**
+     * Whether the format is written front to back in one go, so that it can go to standard
+     * output. An ext4 image is written out of order (metadata last, at its place), qcow2 is
+     * made from it, and kernel+initrd is a directory.
+     */
+    public boolean streamable() {
+        return this == TAR || this == INITRAMFS;
+    }
+
     /** The default file name suffix, used when a path is derived from {@code -o}. */
     public String suffix(Compression compression) {
         if (this == INITRAMFS || this == TAR) {

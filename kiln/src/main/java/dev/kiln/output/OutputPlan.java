@@ -1,5 +1,7 @@
 package dev.kiln.output;
 
+import dev.kiln.KilnException;
+
 import java.nio.file.Path;
 import java.util.List;
 
@@ -33,9 +35,21 @@ public record OutputPlan(List<OutputSpec> outputs, boolean strict, KernelSpec ke
     public OutputPlan {
         outputs = List.copyOf(outputs);
         java.util.Set<Path> seen = new java.util.HashSet<>();
+        OutputSpec stdout = null;
         for (OutputSpec o : outputs) {
-            if (!seen.add(o.path().toAbsolutePath().normalize())) {
-                throw new dev.kiln.KilnException(o.path() + ": named by two outputs");
+            if (o.toStdout()) {
+                if (!o.format().streamable()) {
+                    throw new KilnException(OutputSpec.STDOUT + ": standard output can take only tar or initramfs "
+                            + "(--format tar=-, --format initramfs=-), not " + o.format() + "; write " + o.format()
+                            + " to a file");
+                }
+                if (stdout != null) {
+                    throw new KilnException(OutputSpec.STDOUT + ": named by two outputs (" + stdout.format() + " and "
+                            + o.format() + "); standard output can take one");
+                }
+                stdout = o;
+            } else if (!seen.add(o.path().toAbsolutePath().normalize())) {
+                throw new KilnException(o.path() + ": named by two outputs");
             }
         }
         kernel = kernel == null ? KernelSpec.none() : kernel;
@@ -52,5 +66,25 @@ public record OutputPlan(List<OutputSpec> outputs, boolean strict, KernelSpec ke
 
     public boolean needsTree() {
         return outputs.stream().anyMatch(o -> !o.format().fromExt4());
+    }
+
+    /** The output that goes to standard output, if any. */
+    public java.util.Optional<OutputSpec> stdout() {
+        return outputs.stream().filter(OutputSpec::toStdout).findFirst();
+    }
+
+    /**
+     * Where the build's own scratch files go (the spool of the tree outputs, a raw image that only
+     * a qcow2 needs, an extracted kernel): beside the first file output of the tree formats, else
+     * beside the first file output, else (only standard output) in $TMPDIR or the JVM's temp dir.
+     */
+    public Path scratchDirectory() {
+        java.util.Optional<OutputSpec> file = outputs.stream().filter(o -> !o.toStdout() && !o.format().fromExt4())
+                .findFirst().or(() -> outputs.stream().filter(o -> !o.toStdout()).findFirst());
+        if (file.isPresent()) {
+            return file.get().path().toAbsolutePath().getParent();
+        }
+        String tmp = System.getenv("TMPDIR");
+        return Path.of(tmp != null && !tmp.isBlank() ? tmp : System.getProperty("java.io.tmpdir")).toAbsolutePath();
     }
 }

@@ -42,8 +42,25 @@ public final class TreeOutputs {
         initramfs(file, what, compression, null);
     }
 
+    /** The same, written to {@code out}, which is closed at the end (see {@link #keepOpen}). */
+    public void initramfs(OutputStream out, String what, Compression compression) throws IOException {
+        // Refusals and warnings first: standard output must get no byte of a failed archive.
+        byte[] initLink = initLink(what);
+        warnAboutXattrs(what);
+        try (OutputStream o = compression.wrap(new BufferedOutputStream(out, 1 << 16))) {
+            CpioWriter.write(tree, o, initLink, null);
+        }
+    }
+
     private void initramfs(Path file, String what, Compression compression, byte[] skip) throws IOException {
         byte[] initLink = initLink(what);
+        warnAboutXattrs(what);
+        try (OutputStream out = compression.wrap(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16))) {
+            CpioWriter.write(tree, out, initLink, skip);
+        }
+    }
+
+    private void warnAboutXattrs(String what) throws IOException {
         List<String> dropped = CpioWriter.filesWithXattrs(tree);
         if (!dropped.isEmpty()) {
             String list = summarize(dropped);
@@ -53,17 +70,34 @@ public final class TreeOutputs {
             }
             warnings.accept(what + ": cpio cannot hold xattrs; dropped those of " + dropped.size() + " files: " + list);
         }
-        try (OutputStream out = compression.wrap(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16))) {
-            CpioWriter.write(tree, out, initLink, skip);
-        }
     }
 
     /** The tree as a pax tar. */
     public void tar(Path file, String what, Compression compression) throws IOException {
-        try (OutputStream out = compression.wrap(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16))) {
-            TarWriter.write(tree, out, socket -> warnings.accept(what + ": tar cannot hold sockets; left out "
+        tar(Files.newOutputStream(file), what, compression);
+    }
+
+    /** The tree as a pax tar written to {@code out}, which is closed at the end (see {@link #keepOpen}). */
+    public void tar(OutputStream out, String what, Compression compression) throws IOException {
+        try (OutputStream o = compression.wrap(new BufferedOutputStream(out, 1 << 16))) {
+            TarWriter.write(tree, o, socket -> warnings.accept(what + ": tar cannot hold sockets; left out "
                     + socket));
         }
+    }
+
+    /** A stream whose close() only flushes: standard output stays open for whatever comes after. */
+    public static OutputStream keepOpen(OutputStream out) {
+        return new java.io.FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                out.flush();
+            }
+        };
     }
 
     /**
