@@ -72,14 +72,23 @@ final class DockerArchive {
         return new OciImage(store, layers, ImageConfigs.parse(config), null, actual, configDescriptor.digest());
     }
 
+    /**
+     * The image named {@code ref} (a tag, or {@code @N} for the N-th image); without a ref the
+     * archive must hold exactly one image. An archive of several is refused listing their names
+     * (an untagged one as {@code @N}), as skopeo does, instead of building the first.
+     */
     private static JsonNode choose(JsonNode manifests, String ref, String where) {
         if (!manifests.isArray() || manifests.isEmpty()) {
             throw new KilnException(where + ": manifest.json lists no images");
         }
-        List<String> tags = new ArrayList<>();
-        for (JsonNode m : manifests) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < manifests.size(); i++) {
+            JsonNode m = manifests.get(i);
+            if (m.path("RepoTags").isEmpty()) {
+                names.add("@" + i);
+            }
             for (JsonNode t : m.path("RepoTags")) {
-                tags.add(t.asText());
+                names.add(t.asText());
                 if (ref != null && sameTag(ref, t.asText())) {
                     return m;
                 }
@@ -89,15 +98,16 @@ final class DockerArchive {
             if (manifests.size() == 1) {
                 return manifests.get(0);
             }
-            throw new KilnException(where + ": holds several images; name one of " + tags);
+            throw new KilnException(where + ": holds several images; name one of " + String.join(", ", names)
+                    + " (docker-archive:FILE:REPO:TAG, or :@N for the N-th)");
         }
-        if (ref.startsWith("@") && ref.length() > 1) {
+        if (ref.matches("@\\d{1,9}")) {
             int index = Integer.parseInt(ref.substring(1));
-            if (index >= 0 && index < manifests.size()) {
+            if (index < manifests.size()) {
                 return manifests.get(index);
             }
         }
-        throw new KilnException(where + ": no image tagged \"" + ref + "\"; present: " + tags);
+        throw new KilnException(where + ": no image tagged \"" + ref + "\"; present: " + String.join(", ", names));
     }
 
     /** "app:1" matches "docker.io/library/app:1" and the other spellings of the same name. */
@@ -145,7 +155,11 @@ final class DockerArchive {
         @Override
         public InputStream openRaw(Descriptor d) {
             String name = names.get(d.digest());
-            return name == null ? null : archive.open(name);
+            try {
+                return name == null ? null : archive.open(name);
+            } catch (KilnException e) {
+                throw new KilnException(d.digest() + ": " + e.getMessage(), e);
+            }
         }
 
         @Override

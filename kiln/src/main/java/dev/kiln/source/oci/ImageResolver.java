@@ -49,15 +49,37 @@ public final class ImageResolver {
         if (chosen.size() == 1) {
             return resolve(chosen.get(0), 0, false);
         }
-        // Several images: the top level itself may be a per-platform list (no names needed then).
-        if (chosen.stream().allMatch(d -> d.platform() != null && MediaTypes.isManifest(d.mediaType()))) {
+        if (isPlatformList(chosen)) {
             return resolve(pick(chosen, store.describe() + " index.json"), 0, true);
         }
-        throw new KilnException(store.describe() + ": holds several images; name one of " + names(chosen));
+        // Several images and nothing to choose by: taking the first would build an image the user
+        // may not have meant (kiln pull --to adds images to one layout). skopeo refuses too.
+        if (ref != null && !ref.isEmpty()) {
+            throw new KilnException(store.describe() + ": holds several images named \"" + ref + "\"; name one by "
+                    + "its digest: " + chosen.stream().map(Descriptor::digest).collect(Collectors.joining(", ")));
+        }
+        throw new KilnException(store.describe() + ": holds several images; name one of " + names(chosen)
+                + " (SOURCE:REF)");
     }
 
+    /**
+     * Whether several top-level entries are one image for several platforms (what some tools
+     * write instead of a nested index): manifests, each with its own platform, and at most one
+     * name among them. Entries named differently, or two for one platform, are different images.
+     */
+    private static boolean isPlatformList(List<Descriptor> entries) {
+        if (!entries.stream().allMatch(d -> d.platform() != null && MediaTypes.isManifest(d.mediaType()))) {
+            return false;
+        }
+        long platforms = entries.stream().map(d -> d.platform().toString()).distinct().count();
+        long names = entries.stream().map(Descriptor::refName).filter(java.util.Objects::nonNull).distinct().count();
+        return platforms == entries.size() && names <= 1;
+    }
+
+    /** Each entry by its name; one without a name by its digest (and platform). */
     private static String names(List<Descriptor> all) {
-        return all.stream().map(d -> d.refName() != null ? d.refName() : d.digest())
+        return all.stream().map(d -> d.refName() != null ? d.refName()
+                        : d.digest() + (d.platform() == null ? "" : " (" + d.platform() + ")"))
                 .collect(Collectors.joining(", "));
     }
 

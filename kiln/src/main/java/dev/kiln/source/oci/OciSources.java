@@ -2,14 +2,15 @@ package dev.kiln.source.oci;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.KilnException;
+import dev.kiln.io.FileKinds;
 import dev.kiln.source.Image;
 import dev.kiln.source.SourceOptions;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Predicate;
 
 /** The on-disk image sources: {@code oci:}, {@code oci-archive:} and {@code docker-archive:}. */
@@ -51,18 +52,40 @@ public final class OciSources {
             }
             i = rest.lastIndexOf(':', i - 1);
         }
+        String kind;
+        try {
+            kind = FileKinds.kind(Path.of(rest));
+        } catch (IOException | RuntimeException e) {
+            kind = null;
+        }
+        if (kind != null) {
+            throw new KilnException(reference + ": " + rest + " is " + kind + ", not "
+                    + (prefix.equals("oci:") ? "a layout directory" : "an archive file"));
+        }
         throw new KilnException(reference + ": " + rest + " does not exist");
     }
 
     static Image openLayout(Path dir, String ref, SourceOptions options) throws IOException {
         BlobStore store = new LayoutStore(dir);
+        Path indexFile = dir.resolve("index.json");
         JsonNode index;
+        InputStream in;
         try {
-            index = BlobStore.JSON.readTree(Files.readAllBytes(dir.resolve("index.json")));
-        } catch (NoSuchFileException e) {
+            in = FileKinds.openRegular(indexFile);
+        } catch (FileKinds.NotRegular e) {
+            throw new KilnException(indexFile + ": is " + e.kind() + ", not a file; a layout's index.json must be a "
+                    + "regular file inside it");
+        }
+        if (in == null) {
             throw new KilnException(dir + ": not an OCI image layout (no index.json)");
-        } catch (IOException e) {
-            throw new KilnException(dir + "/index.json: " + e.getMessage(), e);
+        }
+        try (in) {
+            if (Files.size(indexFile) > BlobStore.MAX_JSON) {
+                throw new KilnException(indexFile + ": larger than " + (BlobStore.MAX_JSON >> 20) + " MiB; not an index");
+            }
+            index = BlobStore.JSON.readTree(in);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new KilnException(indexFile + ": not valid JSON: " + e.getOriginalMessage(), e);
         }
         return new ImageResolver(store, options.platform()).resolveTop(index, ref);
     }
@@ -94,12 +117,30 @@ public final class OciSources {
             this.dir = dir;
         }
 
+        /**
+         * Only a regular file at {@code blobs/ALG/HEX}, reached through real directories: a symlink
+         * (at any step) would read a file of the host, a FIFO would hang the build, a device
+         * would be read as a blob.
+         */
         @Override
         public InputStream openRaw(Descriptor d) throws IOException {
+            Path blobs = dir.resolve("blobs");
+            Path file = blobs.resolve(d.algorithm()).resolve(d.encoded());
+            for (Path step : List.of(blobs, file.getParent())) {
+                String kind = FileKinds.kind(step);
+                if (kind == null) {
+                    return null;
+                }
+                if (!kind.equals(FileKinds.DIRECTORY)) {
+                    throw new KilnException(d.digest() + ": " + step + " is " + kind + ", not a directory; a layout's "
+                            + "blobs must be regular files inside its blobs/ directory");
+                }
+            }
             try {
-                return Files.newInputStream(dir.resolve("blobs").resolve(d.algorithm()).resolve(d.encoded()));
-            } catch (NoSuchFileException e) {
-                return null;
+                return FileKinds.openRegular(file);
+            } catch (FileKinds.NotRegular e) {
+                throw new KilnException(d.digest() + ": blob " + file + " is " + e.kind() + ", not a regular file; "
+                        + "a layout's blobs must be regular files inside its blobs/ directory");
             }
         }
 
@@ -121,7 +162,11 @@ public final class OciSources {
 
         @Override
         public InputStream openRaw(Descriptor d) {
-            return archive.open("blobs/" + d.algorithm() + "/" + d.encoded());
+            try {
+                return archive.open("blobs/" + d.algorithm() + "/" + d.encoded());
+            } catch (KilnException e) {
+                throw new KilnException(d.digest() + ": " + e.getMessage(), e);
+            }
         }
 
         @Override
