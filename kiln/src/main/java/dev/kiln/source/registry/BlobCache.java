@@ -27,8 +27,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * A content-addressed blob store shared by every kiln process of a user:
  * {@code ROOT/blobs/sha256/HEX}. A blob appears there only complete and verified (written
  * under {@code ROOT/tmp/}, hashed, then renamed), so readers never lock. Writers of the same
- * blob serialise on {@code ROOT/tmp/HEX.lock} (an OS file lock between processes, a
- * {@link ReentrantLock} between threads, because the JVM refuses overlapping locks on one file).
+ * blob serialise on {@code ROOT/tmp/HEX.lock}: first on a {@link ReentrantLock} between the
+ * threads of one process (the JVM refuses overlapping locks on one file, and a POSIX lock is the
+ * whole process's), then on an OS file lock between processes, taken by polling (see
+ * {@link #lockPolling}).
  * A download interrupted by a crash leaves {@code tmp/HEX.partial}, which the next writer resumes.
  * Blob mtimes are touched on use; {@code kiln cache prune --older-than} relies on that.
  */
@@ -124,7 +126,7 @@ public final class BlobCache {
         ReentrantLock local = LOCAL_LOCKS.computeIfAbsent(lockFile, k -> new ReentrantLock());
         local.lock();
         try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = ch.lock()) {
+             FileLock ignored = lockPolling(ch, digest)) {
             hit = get(digest);
             if (hit.isPresent()) {
                 return hit.get();
@@ -150,6 +152,31 @@ public final class BlobCache {
             return dest;
         } finally {
             local.unlock();
+        }
+    }
+
+    /**
+     * Takes the file lock without ever blocking in the kernel. A blocking fcntl lock can fail with
+     * EDEADLK ("Resource deadlock avoided"): the kernel sees each process as one lock owner, so a
+     * thread of A waiting for a blob that B is fetching, while a thread of B waits for one that A
+     * is fetching, looks like a cycle although each thread holds only one lock. Polling with a
+     * growing pause (up to a quarter second) sidesteps the detection; the waiter then finds the
+     * blob that the other process finished.
+     */
+    private static FileLock lockPolling(FileChannel channel, String digest) throws IOException {
+        long pauseMillis = 2;
+        while (true) {
+            FileLock lock = channel.tryLock();
+            if (lock != null) {
+                return lock;
+            }
+            try {
+                Thread.sleep(pauseMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException(digest + ": interrupted while another process downloads it");
+            }
+            pauseMillis = Math.min(250, pauseMillis * 2);
         }
     }
 

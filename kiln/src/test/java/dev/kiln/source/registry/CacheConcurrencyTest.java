@@ -1,0 +1,105 @@
+package dev.kiln.source.registry;
+
+import dev.kiln.testing.KilnProcess;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Several kiln processes sharing one blob cache, each downloading several layers on several
+ * threads. POSIX record locks belong to a process, and the kernel's deadlock detection sees
+ * each process as one owner: a thread of A waiting for a blob B holds while a thread of B waits
+ * for one A holds looks like a deadlock ("Resource deadlock avoided") though none exists. The
+ * cache never blocks in the kernel on a lock, so every run must succeed.
+ */
+@Tag("slow")
+class CacheConcurrencyTest {
+    static final int LAYERS = 8;
+    static final int ROUNDS = 4;
+
+    @TempDir
+    static Path dir;
+    static RegistryServer registry;
+    static String image;
+
+    @BeforeAll
+    static void pushImage() throws Exception {
+        registry = RegistryServer.start(dir.resolve("registry"));
+        Path layout = TestImages.layout(dir.resolve("layout"));
+        Random random = new Random(42);
+        @SuppressWarnings("unchecked")
+        Map<String, byte[]>[] layers = new Map[LAYERS];
+        for (int i = 0; i < LAYERS; i++) {
+            byte[] data = new byte[(1 << 20) + random.nextInt(1 << 19)];   // random: gzip cannot shrink it
+            random.nextBytes(data);
+            layers[i] = TestImages.files("layer" + i + "/", "", "layer" + i + "/data", data);
+        }
+        TestImages.image(layout, "many", "amd64", layers);
+        registry.push(layout, "many", "ns/many:1", false);
+        image = registry.hostPort() + "/ns/many:1";
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (registry != null) {
+            registry.close();
+        }
+    }
+
+    private static Process start(Path home, Path log, String... args) throws Exception {
+        ProcessBuilder pb = KilnProcess.builder(args).redirectErrorStream(true).redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().put("HOME", home.toString());
+        pb.environment().remove("XDG_CACHE_HOME");
+        pb.environment().remove("DOCKER_CONFIG");
+        pb.environment().remove("REGISTRY_AUTH_FILE");
+        return pb.start();
+    }
+
+    @Test
+    void twoPullsAndABuildShareOneCacheWithoutDeadlockErrors() throws Exception {
+        Path home = Files.createDirectories(dir.resolve("home"));
+        for (int round = 0; round < ROUNDS; round++) {
+            Path work = Files.createDirectories(dir.resolve("round" + round));
+            Path cache = work.resolve("cache");
+            List<Process> processes = new ArrayList<>();
+            List<Path> logs = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                logs.add(work.resolve("pull" + i + ".log"));
+                processes.add(start(home, logs.get(i), "pull", "-q", "--cache-dir", cache.toString(), image,
+                        "--to", "oci:" + work.resolve("layout" + i)));
+            }
+            logs.add(work.resolve("build.log"));
+            processes.add(start(home, logs.get(2), "build", "-q", "--cache-dir", cache.toString(), image,
+                    "--init", "none", "-o", work.resolve("image.ext4").toString()));
+            for (int i = 0; i < processes.size(); i++) {
+                Process p = processes.get(i);
+                if (!p.waitFor(300, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+                String log = Files.readString(logs.get(i));
+                assertThat(p.exitValue()).as("round %d, %s: %s", round, logs.get(i).getFileName(), log).isZero();
+                assertThat(log).doesNotContainIgnoringCase("deadlock");
+            }
+            assertThat(new BlobCache(cache).list()).hasSize(LAYERS + 2);   // layers, config, manifest
+            assertThat(work.resolve("image.ext4")).isRegularFile();
+            for (int i = 0; i < 2; i++) {
+                try (var blobs = Files.list(work.resolve("layout" + i + "/blobs/sha256"))) {
+                    assertThat(blobs.filter(p -> !p.getFileName().toString().startsWith("."))).hasSize(LAYERS + 2);
+                }
+            }
+        }
+    }
+}
