@@ -124,7 +124,7 @@ public final class BuildPipeline {
                 if (raw == null) {
                     // qcow2 without ext4: the raw image is scratch beside the qcow2.
                     Path beside = first(outputs, OutputFormat.QCOW2).temporary();
-                    AtomicOutput rawScratch = AtomicOutput.scratch(beside.getParent(), ".kiln-raw-");
+                    AtomicOutput rawScratch = AtomicOutput.scratch(beside.getParent(), "kiln-raw");
                     scratch.add(rawScratch);
                     raw = rawScratch.temporary();
                 }
@@ -273,7 +273,7 @@ public final class BuildPipeline {
                 OutputPlan.KernelSpec k = request.plan().kernel();
                 Path kernel = k.file();
                 if (kernel == null && k.image() != null) {
-                    AtomicOutput kernelScratch = AtomicOutput.scratch(temporary.getParent(), ".kiln-kernel-");
+                    AtomicOutput kernelScratch = AtomicOutput.scratch(temporary.getParent(), "kiln-kernel");
                     scratch.add(kernelScratch);
                     kernel = kernelScratch.temporary();
                     extractKernel(request, k.image(), kernel);

@@ -2,6 +2,7 @@ package dev.kiln.output;
 
 import dev.kiln.KilnException;
 import dev.kiln.io.FileKinds;
+import dev.kiln.io.Temporaries;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -14,33 +15,34 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A file (or directory) that appears at its target path only when {@link #commit()} runs:
  * until then it lives as a hidden temporary beside the target, so a rename publishes it
  * atomically and an existing file at the target stays untouched on failure. Closing without
  * committing deletes the temporary, as does the JVM's shutdown (Ctrl-C) before a commit.
+ * A run killed outright (SIGKILL) leaves it behind, under a lock that died with the run:
+ * the next run that writes into the same directory removes it ({@link Temporaries}).
  */
 public final class AtomicOutput implements AutoCloseable {
     private final Path target;
+    private final Temporaries.Claim claim;
     private final Path temporary;
     private final Thread cleanup;
-    private volatile boolean committed;
 
-    private AtomicOutput(Path target, Path temporary) {
+    private AtomicOutput(Path target, Temporaries.Claim claim) {
         this.target = target;
-        this.temporary = temporary;
-        this.cleanup = new Thread(this::deleteTemporary, "kiln-cleanup");
+        this.claim = claim;
+        this.temporary = claim.temporary();
+        this.cleanup = new Thread(this::releaseQuietly, "kiln-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
     }
 
     /** Reserves a temporary file beside {@code target}. */
     public static AtomicOutput file(Path target) throws IOException {
         Path absolute = checkFileTarget(target);
-        Path temporary = temporaryBeside(absolute);
-        Files.createFile(temporary);
-        return new AtomicOutput(absolute, temporary);
+        Temporaries.Claim claim = Temporaries.claim(absolute.getParent(), absolute.getFileName().toString());
+        return create(absolute, claim, false);
     }
 
     /**
@@ -50,18 +52,32 @@ public final class AtomicOutput implements AutoCloseable {
      */
     public static AtomicOutput directory(Path target, Set<String> ownFiles) throws IOException {
         Path absolute = checkDirectoryTarget(target, ownFiles);
-        Path temporary = temporaryBeside(absolute);
-        Files.createDirectory(temporary);
-        return new AtomicOutput(absolute, temporary);
+        Temporaries.Claim claim = Temporaries.claim(absolute.getParent(), absolute.getFileName().toString());
+        return create(absolute, claim, true);
     }
 
     /**
      * A scratch file in {@code directory} that is never published: it is deleted on close, and
-     * by the shutdown hook if the build is interrupted (Ctrl-C) first.
+     * by the shutdown hook if the build is interrupted (Ctrl-C) first. {@code label} says what
+     * it is for ("kiln-spool"; dots before and dashes after it are dropped), in its name.
      */
-    public static AtomicOutput scratch(Path directory, String prefix) throws IOException {
-        Path temporary = Files.createTempFile(directory, prefix, ".tmp");
-        return new AtomicOutput(null, temporary);
+    public static AtomicOutput scratch(Path directory, String label) throws IOException {
+        String name = label.replaceAll("^\\.+|-+$", "");
+        return create(null, Temporaries.claim(directory, name.isEmpty() ? "kiln-scratch" : name), false);
+    }
+
+    private static AtomicOutput create(Path target, Temporaries.Claim claim, boolean directory) throws IOException {
+        try {
+            if (directory) {
+                Files.createDirectory(claim.temporary());
+            } else {
+                Files.createFile(claim.temporary());
+            }
+            return new AtomicOutput(target, claim);
+        } catch (IOException | RuntimeException e) {
+            claim.release();
+            throw e;
+        }
     }
 
     public Path temporary() {
@@ -107,13 +123,13 @@ public final class AtomicOutput implements AutoCloseable {
         }
         for (Published p : done) {
             p.discardPrevious();
+            p.output.claim.release();   // published: nothing of it is left to protect
         }
     }
 
     /** An output renamed into place, and what was at its target before (null: nothing). */
     private record Published(AtomicOutput output, Path previous) {
         void undo() throws IOException {
-            output.committed = false;
             Files.move(output.target, output.temporary, StandardCopyOption.ATOMIC_MOVE);
             if (previous != null) {
                 Files.move(previous, output.target, StandardCopyOption.ATOMIC_MOVE);
@@ -122,7 +138,7 @@ public final class AtomicOutput implements AutoCloseable {
 
         void discardPrevious() throws IOException {
             if (previous != null) {
-                deleteRecursively(previous);
+                Temporaries.deleteRecursively(previous);
             }
         }
     }
@@ -142,7 +158,7 @@ public final class AtomicOutput implements AutoCloseable {
             if (!directory && !kind.equals(FileKinds.REGULAR)) {
                 throw new IOException(target + ": is " + kind + " now; nothing was replaced");
             }
-            previous = temporaryBeside(target);
+            previous = claim.aside();
             if (!directory) {
                 // A second name keeps the old file for an undo, while the rename below still
                 // replaces the target in one step.
@@ -171,10 +187,10 @@ public final class AtomicOutput implements AutoCloseable {
             }
             throw e;
         }
-        committed = true;
         return new Published(this, previous);
     }
 
+    /** Deletes the temporary unless it was committed, and lets go of its claim. */
     @Override
     public void close() throws IOException {
         try {
@@ -182,9 +198,7 @@ public final class AtomicOutput implements AutoCloseable {
         } catch (IllegalStateException shuttingDown) {
             return; // the hook runs and cleans up
         }
-        if (!committed) {
-            deleteRecursively(temporary);
-        }
+        claim.release();
     }
 
     private static void syncTree(Path path) throws IOException {
@@ -259,29 +273,11 @@ public final class AtomicOutput implements AutoCloseable {
         return absolute;
     }
 
-    private static Path temporaryBeside(Path absolute) {
-        return absolute.resolveSibling("." + absolute.getFileName() + ".kiln-"
-                + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16) + ".tmp");
-    }
-
-    private void deleteTemporary() {
-        if (!committed) {
-            try {
-                deleteRecursively(temporary);
-            } catch (IOException ignored) {
-                // best effort while the JVM exits
-            }
+    private void releaseQuietly() {
+        try {
+            claim.release();
+        } catch (IOException ignored) {
+            // best effort while the JVM exits; a later run removes what is left
         }
-    }
-
-    private static void deleteRecursively(Path path) throws IOException {
-        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
-            try (var children = Files.list(path)) {
-                for (Path child : (Iterable<Path>) children::iterator) {
-                    deleteRecursively(child);
-                }
-            }
-        }
-        Files.deleteIfExists(path);
     }
 }

@@ -14,12 +14,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -31,11 +33,22 @@ import java.util.concurrent.locks.ReentrantLock;
  * threads of one process (the JVM refuses overlapping locks on one file, and a POSIX lock is the
  * whole process's), then on an OS file lock between processes, taken by polling (see
  * {@link #lockPolling}).
- * A download interrupted by a crash leaves {@code tmp/HEX.partial}, which the next writer resumes.
+ * A download interrupted by a crash leaves {@code tmp/HEX.partial}, which the next writer resumes;
+ * one left untouched for {@link #STALE_PARTIAL} is removed by the next run that downloads.
  * Blob mtimes are touched on use; {@code kiln cache prune --older-than} relies on that.
  */
 public final class BlobCache {
     private static final Map<Path, ReentrantLock> LOCAL_LOCKS = new ConcurrentHashMap<>();
+
+    /**
+     * A download that no process is running and that nothing touched for this long is not
+     * resumed any more: a run killed (SIGKILL) mid-download leaves its partial file for the next
+     * run to resume, and the first download of any later run removes it once it is this old.
+     */
+    static final Duration STALE_PARTIAL = Duration.ofDays(1);
+
+    /** Cache roots this process has swept for stale partial downloads. */
+    private static final Set<Path> SWEPT = ConcurrentHashMap.newKeySet();
 
     private final Path root;
 
@@ -121,6 +134,9 @@ public final class BlobCache {
         String hex = Digests.hex(digest);
         Path tmp = root.resolve("tmp");
         Files.createDirectories(tmp);
+        if (SWEPT.add(root)) {
+            removeStalePartials(Instant.now().minus(STALE_PARTIAL));
+        }
         Files.createDirectories(blobPath(digest).getParent());
         Path lockFile = tmp.resolve(hex + ".lock");
         ReentrantLock local = LOCAL_LOCKS.computeIfAbsent(lockFile, k -> new ReentrantLock());
@@ -177,6 +193,45 @@ public final class BlobCache {
                 throw new java.io.InterruptedIOException(digest + ": interrupted while another process downloads it");
             }
             pauseMillis = Math.min(250, pauseMillis * 2);
+        }
+    }
+
+    /**
+     * Removes partial downloads older than {@code cutoff} whose download no thread of this process
+     * and no other process holds (their lock files stay: deleting a lock file that another process
+     * may have open would let two processes lock two different files of one name).
+     */
+    void removeStalePartials(Instant cutoff) {
+        Path tmp = root.resolve("tmp");
+        try (DirectoryStream<Path> partials = Files.newDirectoryStream(tmp, "*.partial")) {
+            for (Path partial : partials) {
+                String name = partial.getFileName().toString();
+                Path lockFile = tmp.resolve(name.substring(0, name.length() - ".partial".length()) + ".lock");
+                ReentrantLock local = LOCAL_LOCKS.computeIfAbsent(lockFile, k -> new ReentrantLock());
+                if (!isOlder(partial, cutoff) || !local.tryLock()) {
+                    continue;
+                }
+                try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                     FileLock lock = ch.tryLock()) {
+                    if (lock != null && isOlder(partial, cutoff)) {
+                        Files.deleteIfExists(partial);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // in use or not ours: left for a later run or `kiln cache prune`
+                } finally {
+                    local.unlock();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no tmp/ yet, or unreadable: nothing to sweep
+        }
+    }
+
+    private static boolean isOlder(Path file, Instant cutoff) {
+        try {
+            return Files.getLastModifiedTime(file).toInstant().isBefore(cutoff);
+        } catch (IOException e) {
+            return false;
         }
     }
 

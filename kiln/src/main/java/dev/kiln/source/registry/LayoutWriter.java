@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.KilnException;
+import dev.kiln.io.Temporaries;
 import dev.kiln.source.oci.MediaTypes;
 import dev.kiln.source.Layer;
 
@@ -116,8 +117,10 @@ final class LayoutWriter {
         if (Files.exists(dest)) {
             return; // content-addressed: same name, same bytes
         }
-        Path tmp = uniqueSibling(dest);
+        // A claimed temporary: a pull killed meanwhile leaves nothing that a later one keeps.
+        Temporaries.Claim claim = Temporaries.claim(dest.getParent(), dest.getFileName().toString());
         try {
+            Path tmp = claim.temporary();
             try {
                 Files.createLink(tmp, src); // same filesystem: no copy
             } catch (IOException | UnsupportedOperationException e) {
@@ -129,14 +132,8 @@ final class LayoutWriter {
                 // another pull wrote the same content meanwhile
             }
         } finally {
-            Files.deleteIfExists(tmp);
+            claim.release();
         }
-    }
-
-    /** A name beside {@code file} that no other process writing the same layout will pick. */
-    private static Path uniqueSibling(Path file) {
-        return file.resolveSibling("." + file.getFileName() + "." + ProcessHandle.current().pid() + "."
-                + System.nanoTime() + ".tmp");
     }
 
     private static void writeIndex(Path dir, ObjectNode index, ObjectNode descriptor, String name) throws IOException {
@@ -152,12 +149,12 @@ final class LayoutWriter {
         }
         manifests.add(descriptor);
         Path indexFile = dir.resolve("index.json");
-        Path tmp = uniqueSibling(indexFile);
+        Temporaries.Claim claim = Temporaries.claim(dir, "index.json");
         try {
-            JSON.writeValue(tmp.toFile(), index);
-            Files.move(tmp, indexFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            JSON.writeValue(claim.temporary().toFile(), index);
+            Files.move(claim.temporary(), indexFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
-            Files.deleteIfExists(tmp);
+            claim.release();
         }
     }
 }
