@@ -78,12 +78,21 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
         String line = own(ex);
         int depth = 0;
         for (Throwable cause = ex.getCause(); cause != null && depth < 8; cause = cause.getCause(), depth++) {
-            String more = own(cause);
             // A wrapper whose message is only its cause's toString() ("java.io.IOException: x") says nothing.
             if (line != null && line.equals(cause.toString())) {
                 line = null;
             }
-            if (more == null || (line != null && (saysAlready(line, more) || saysAlready(line, cause.getMessage())))) {
+            String more;
+            if (cause instanceof FileSystemException fs && line != null && fs.getFile() != null
+                    && line.contains(fs.getFile())) {
+                more = fileSystemReason(fs);   // the line names the file already: add what happened to it
+            } else {
+                more = own(cause);
+                if (line != null && !(cause instanceof FileSystemException) && saysAlready(line, cause.getMessage())) {
+                    continue;   // the message was built with the cause's text
+                }
+            }
+            if (more == null || (line != null && saysAlready(line, more))) {
                 continue;
             }
             line = line == null ? more : line + ": " + more;
@@ -116,6 +125,12 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
 
     /** The JDK's file exceptions carry only the path as their message; say what went wrong. */
     private static String fileSystemMessage(FileSystemException fs) {
+        String file = fs.getFile() == null ? "" : fs.getFile() + ": ";
+        return file + fileSystemReason(fs);
+    }
+
+    /** What happened to the file (and the other file, if any), without naming the file. */
+    private static String fileSystemReason(FileSystemException fs) {
         String reason = fs.getReason();
         if (reason != null) {
             reason = SYSTEM_ERRORS.getOrDefault(reason.strip(), reason.strip().toLowerCase(Locale.ROOT));
@@ -129,8 +144,7 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
                     : fs instanceof FileSystemLoopException ? "the directory tree loops back on itself"
                     : "file system error";
         }
-        String file = fs.getFile() == null ? "" : fs.getFile() + ": ";
         String other = fs.getOtherFile() == null ? "" : " (" + fs.getOtherFile() + ")";
-        return file + reason + other;
+        return reason + other;
     }
 }

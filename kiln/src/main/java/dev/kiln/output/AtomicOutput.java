@@ -41,8 +41,16 @@ public final class AtomicOutput implements AutoCloseable {
     /** Reserves a temporary file beside {@code target}. */
     public static AtomicOutput file(Path target) throws IOException {
         Path absolute = checkFileTarget(target);
-        Temporaries.Claim claim = Temporaries.claim(absolute.getParent(), absolute.getFileName().toString());
-        return create(absolute, claim, false);
+        return create(absolute, claimBeside(target, absolute), false);
+    }
+
+    /** A claim beside the target; failing, the message starts with the target the user named. */
+    private static Temporaries.Claim claimBeside(Path target, Path absolute) throws IOException {
+        try {
+            return Temporaries.claim(absolute.getParent(), absolute.getFileName().toString());
+        } catch (java.nio.file.FileSystemException e) {
+            throw new KilnException(target + ": cannot create files in " + absolute.getParent(), e);
+        }
     }
 
     /**
@@ -52,8 +60,7 @@ public final class AtomicOutput implements AutoCloseable {
      */
     public static AtomicOutput directory(Path target, Set<String> ownFiles) throws IOException {
         Path absolute = checkDirectoryTarget(target, ownFiles);
-        Temporaries.Claim claim = Temporaries.claim(absolute.getParent(), absolute.getFileName().toString());
-        return create(absolute, claim, true);
+        return create(absolute, claimBeside(target, absolute), true);
     }
 
     /**
@@ -226,7 +233,8 @@ public final class AtomicOutput implements AutoCloseable {
         String kind = FileKinds.kind(absolute);
         if (kind != null && !kind.equals(FileKinds.REGULAR)) {
             throw new KilnException(target + ": is " + kind + "; Kiln replaces only a regular file (or creates a "
-                    + "new one) there; remove it or choose another path");
+                    + "new one) there; remove it or choose another path"
+                    + (target.toString().startsWith("/dev/") ? " (- is standard output, for tar and initramfs)" : ""));
         }
         return absolute;
     }

@@ -139,6 +139,16 @@ class OutputTargetsTest {
     }
 
     @Test
+    void aSpecFileNamesStandardOutputAsDashToo() throws Exception {
+        Path spec = Files.writeString(dir.resolve("kiln.yaml"), "image: tar:rootfs.tar\noutputs:\n"
+                + "  - {format: tar, path: \"-\"}\n  - {format: ext4, path: out.ext4}\n");
+        BuildRequest request = SpecFile.read(spec).toRequest(dev.kiln.source.SourceOptions.defaults(), 0);
+        assertThat(request.plan().stdout()).hasValueSatisfying(o -> assertThat(o.format()).hasToString("tar"));
+        assertThat(request.plan().outputs().get(1).path()).isEqualTo(dir.resolve("out.ext4"));
+        assertThat(request.plan().scratchDirectory()).isEqualTo(dir);
+    }
+
+    @Test
     void aFullStandardOutputIsNamed() throws Exception {
         Assumptions.assumeTrue(Files.exists(Path.of("/dev/full")), "no /dev/full");
         Path err = dir.resolve("stderr.txt");
@@ -205,6 +215,13 @@ class OutputTargetsTest {
         Path specDir = Files.createDirectories(dir.resolve("spec.yaml"));
         c = ErrorReportingTest.run("build", "-f", specDir.toString());
         assertThat(c.err()).isEqualTo("kiln: " + specDir + ": is a directory, not a spec file\n");
+        Path ca = dir.resolve("no-such-ca.pem");
+        c = ErrorReportingTest.run("build", "-q", "127.0.0.1:9/app:1", "--ca-cert", ca.toString(), "-o",
+                dir.resolve("r.ext4").toString());
+        assertThat(c.err()).isEqualTo("kiln: " + ca + ": cannot load CA certificate: no such file or directory\n");
+        c = ErrorReportingTest.run("build", "-q", "tar:" + tar, "-o", "/proc/kiln-test.ext4");
+        assertThat(c.err()).startsWith("kiln: /proc/kiln-test.ext4: cannot create files in /proc: ")
+                .doesNotContain("Exception");
         Path layout = Files.createDirectories(dir.resolve("layout/index.json")).getParent();
         c = ErrorReportingTest.run("build", "-q", "oci:" + layout, "-o", dir.resolve("o.ext4").toString());
         assertThat(c.err()).startsWith("kiln: " + layout.resolve("index.json") + ": ").doesNotContain("Is a directory")

@@ -103,8 +103,10 @@ final class Transport {
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(null, tmf.getTrustManagers(), null);
             return ctx;
-        } catch (IOException | GeneralSecurityException e) {
-            throw new KilnException(caCert + ": cannot load CA certificate: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new KilnException(caCert + ": cannot load CA certificate", e);
+        } catch (GeneralSecurityException e) {
+            throw new KilnException(caCert + ": not a usable PEM CA certificate", e);
         }
     }
 }
