@@ -33,6 +33,9 @@ import java.util.regex.Pattern;
  *
  * <p>POSIX locks belong to the process, and closing any channel of a file drops this process's
  * lock on it: the sweep never opens a lock file of a claim this process holds ({@link #LIVE}).
+ * It removes only what the user it runs as owns: another user's leftovers are theirs, and in a
+ * shared directory (TMPDIR) a directory planted by someone else could be swapped for a symlink
+ * while it is being emptied.
  */
 public final class Temporaries {
     /** {@code .LABEL.kiln-HEX.SUFFIX}; older Kiln versions used shorter random parts and no lock, left alone. */
@@ -155,6 +158,11 @@ public final class Temporaries {
     }
 
     private static void sweepStem(Path stem, boolean hasLock) throws IOException {
+        for (String suffix : new String[] {".tmp", ".old", ".lock"}) {
+            if (!ownedByThisUser(Path.of(stem + suffix))) {
+                return;   // another user's: not ours to judge (and, in a shared directory, a possible trap)
+            }
+        }
         if (!hasLock) {
             removeDead(stem);
             return;
@@ -183,6 +191,26 @@ public final class Temporaries {
                 deleteRecursively(aside);
             }
         }
+    }
+
+    /** The user this process runs as (the owner of /proc/PID); null when it cannot be told. */
+    private static final Integer USER = uidOf(Path.of("/proc", String.valueOf(ProcessHandle.current().pid())));
+
+    private static Integer uidOf(Path path) {
+        try {
+            return (Integer) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Absent, or owned by this process's user; without /proc nothing counts as owned. */
+    private static boolean ownedByThisUser(Path path) {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return true;
+        }
+        Integer owner = uidOf(path);
+        return USER != null && USER.equals(owner);
     }
 
     /** {@code .NAME.kiln-HEX} -> {@code NAME}. */

@@ -100,6 +100,18 @@ class TemporariesTest {
     }
 
     @Test
+    void anotherUsersLeftoversAreNotOursToRemove() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Tools.isRoot(), "giving a file to another user needs root");
+        Path tmp = Files.createDirectories(dir.resolve(".out.ext4.kiln-" + HEX + ".tmp"));
+        Files.setAttribute(tmp, "unix:uid", 65534);
+        Temporaries.sweep(dir);
+        assertThat(tmp).isDirectory();
+        Files.setAttribute(tmp, "unix:uid", 0);
+        Temporaries.sweep(dir);
+        assertThat(tmp).doesNotExist();
+    }
+
+    @Test
     void namesOfOtherFormsAreLeftAlone() throws Exception {
         // Older Kiln versions (shorter random part, no lock) and anything not ending as a stem does.
         for (String name : List.of(".out.ext4.kiln-1a2b3c.tmp", ".kiln-raw-123456789.tmp", "x.kiln-" + HEX + ".tmp",
