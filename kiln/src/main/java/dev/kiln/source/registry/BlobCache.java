@@ -179,7 +179,7 @@ public final class BlobCache {
      * growing pause (up to a quarter second) sidesteps the detection; the waiter then finds the
      * blob that the other process finished.
      */
-    private static FileLock lockPolling(FileChannel channel, String digest) throws IOException {
+    static FileLock lockPolling(FileChannel channel, String what) throws IOException {
         long pauseMillis = 2;
         while (true) {
             FileLock lock = channel.tryLock();
@@ -190,7 +190,7 @@ public final class BlobCache {
                 Thread.sleep(pauseMillis);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException(digest + ": interrupted while another process downloads it");
+                throw new java.io.InterruptedIOException(what + ": interrupted while another process holds it");
             }
             pauseMillis = Math.min(250, pauseMillis * 2);
         }

@@ -11,12 +11,18 @@ import dev.kiln.source.oci.MediaTypes;
 import dev.kiln.source.Layer;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Saves a pulled image as an OCI image layout (`kiln pull REF --to oci:DIR[:TAG]`): the resolved
@@ -28,6 +34,7 @@ import java.util.List;
 final class LayoutWriter {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     static final String REF_NAME = "org.opencontainers.image.ref.name";
+    private static final Map<Path, ReentrantLock> INDEX_LOCKS = new ConcurrentHashMap<>();
 
     private LayoutWriter() {
     }
@@ -35,7 +42,7 @@ final class LayoutWriter {
     /** Returns the manifest digest written. */
     static String write(Path dir, String name, RegistrySource.RegistryImage image) throws IOException {
         // Check what is there before writing anything into it.
-        ObjectNode index = existingIndex(dir);
+        existingIndex(dir);
         Path blobs = Files.createDirectories(dir.resolve("blobs").resolve("sha256"));
         Path marker = dir.resolve("oci-layout");
         if (!Files.exists(marker)) {
@@ -69,7 +76,7 @@ final class LayoutWriter {
         if (name != null) {
             descriptor.putObject("annotations").put(REF_NAME, name);
         }
-        writeIndex(dir, index, descriptor, name);
+        writeIndex(dir, descriptor, name);
         return manifestDigest;
     }
 
@@ -136,25 +143,40 @@ final class LayoutWriter {
         }
     }
 
-    private static void writeIndex(Path dir, ObjectNode index, ObjectNode descriptor, String name) throws IOException {
-        ArrayNode manifests = (ArrayNode) index.path("manifests");
-        for (int i = manifests.size() - 1; i >= 0; i--) {
-            JsonNode d = manifests.get(i);
-            String n = d.path("annotations").path(REF_NAME).asText(null);
-            boolean sameName = name != null && name.equals(n);
-            boolean sameUnnamed = name == null && n == null && d.path("digest").asText().equals(descriptor.path("digest").asText());
-            if (sameName || sameUnnamed) {
-                manifests.remove(i);
+    /**
+     * Adds the entry to index.json. Several pulls may add images to one layout at once: each
+     * re-reads the index under a lock on the layout's {@code oci-layout} file (threads of one
+     * process first agree in memory, as for the blob cache), so none loses another's entry.
+     */
+    private static void writeIndex(Path dir, ObjectNode descriptor, String name) throws IOException {
+        ReentrantLock local = INDEX_LOCKS.computeIfAbsent(dir.toAbsolutePath().normalize(), k -> new ReentrantLock());
+        local.lock();
+        try (FileChannel marker = FileChannel.open(dir.resolve("oci-layout"), StandardOpenOption.WRITE);
+             FileLock ignored = BlobCache.lockPolling(marker, dir + "/index.json")) {
+            ObjectNode index = existingIndex(dir);
+            ArrayNode manifests = (ArrayNode) index.path("manifests");
+            for (int i = manifests.size() - 1; i >= 0; i--) {
+                JsonNode d = manifests.get(i);
+                String n = d.path("annotations").path(REF_NAME).asText(null);
+                boolean sameName = name != null && name.equals(n);
+                boolean sameUnnamed = name == null && n == null
+                        && d.path("digest").asText().equals(descriptor.path("digest").asText());
+                if (sameName || sameUnnamed) {
+                    manifests.remove(i);
+                }
             }
-        }
-        manifests.add(descriptor);
-        Path indexFile = dir.resolve("index.json");
-        Temporaries.Claim claim = Temporaries.claim(dir, "index.json");
-        try {
-            JSON.writeValue(claim.temporary().toFile(), index);
-            Files.move(claim.temporary(), indexFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            manifests.add(descriptor);
+            Path indexFile = dir.resolve("index.json");
+            Temporaries.Claim claim = Temporaries.claim(dir, "index.json");
+            try {
+                JSON.writeValue(claim.temporary().toFile(), index);
+                Files.move(claim.temporary(), indexFile, StandardCopyOption.REPLACE_EXISTING,
+                        StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                claim.release();
+            }
         } finally {
-            claim.release();
+            local.unlock();
         }
     }
 }

@@ -22,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * threads. POSIX record locks belong to a process, and the kernel's deadlock detection sees
  * each process as one owner: a thread of A waiting for a blob B holds while a thread of B waits
  * for one A holds looks like a deadlock ("Resource deadlock avoided") though none exists. The
- * cache never blocks in the kernel on a lock, so every run must succeed.
+ * cache never blocks in the kernel on a lock, so every run must succeed. The two pulls also add
+ * the image to one layout under two names: neither may lose the other's index.json entry.
  */
 @Tag("slow")
 class CacheConcurrencyTest {
@@ -76,10 +77,12 @@ class CacheConcurrencyTest {
             Path cache = work.resolve("cache");
             List<Process> processes = new ArrayList<>();
             List<Path> logs = new ArrayList<>();
+            // Both pulls add the image to one layout, under two names.
+            Path pulled = work.resolve("layout");
             for (int i = 0; i < 2; i++) {
                 logs.add(work.resolve("pull" + i + ".log"));
                 processes.add(start(home, logs.get(i), "pull", "-q", "--cache-dir", cache.toString(), image,
-                        "--to", "oci:" + work.resolve("layout" + i)));
+                        "--to", "oci:" + pulled + ":name" + i));
             }
             logs.add(work.resolve("build.log"));
             processes.add(start(home, logs.get(2), "build", "-q", "--cache-dir", cache.toString(), image,
@@ -95,11 +98,13 @@ class CacheConcurrencyTest {
             }
             assertThat(new BlobCache(cache).list()).hasSize(LAYERS + 2);   // layers, config, manifest
             assertThat(work.resolve("image.ext4")).isRegularFile();
-            for (int i = 0; i < 2; i++) {
-                try (var blobs = Files.list(work.resolve("layout" + i + "/blobs/sha256"))) {
-                    assertThat(blobs.filter(p -> !p.getFileName().toString().startsWith("."))).hasSize(LAYERS + 2);
-                }
+            try (var blobs = Files.list(pulled.resolve("blobs/sha256"))) {
+                assertThat(blobs.map(p -> p.getFileName().toString())).hasSize(LAYERS + 2)
+                        .noneMatch(n -> n.startsWith("."));
             }
+            // Neither pull lost the other's index entry.
+            String index = Files.readString(pulled.resolve("index.json"));
+            assertThat(index).as("round %d", round).contains("\"name0\"").contains("\"name1\"");
         }
     }
 }
