@@ -93,6 +93,22 @@ class AtomicOutputTest {
                 .hasMessageContaining("no/such/rootfs.ext4").hasMessageContaining("does not exist");
     }
 
+    @Test
+    void aSpecialFileThatAppearsAtTheTargetDuringTheBuildIsNotReplaced() throws Exception {
+        dev.kiln.testing.Tools.assumeTools("mkfifo");
+        Path target = dir.resolve("rootfs.ext4");
+        try (AtomicOutput out = AtomicOutput.file(target)) {
+            Files.writeString(out.temporary(), "image");
+            dev.kiln.testing.Tools.check("mkfifo", target.toString());
+            assertThatThrownBy(out::commit).isInstanceOf(IOException.class)
+                    .hasMessage(target + ": is a FIFO (named pipe) now; nothing was replaced");
+        }
+        assertThat(Files.isRegularFile(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)).isFalse();
+        try (var files = Files.list(dir)) {
+            assertThat(files).containsExactly(target);
+        }
+    }
+
     private final List<AtomicOutput> opened = new ArrayList<>();
 
     @AfterEach
