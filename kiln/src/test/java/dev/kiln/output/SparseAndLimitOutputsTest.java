@@ -71,7 +71,7 @@ class SparseAndLimitOutputsTest {
 
     private long spoolBytes() throws IOException {
         try (var files = Files.list(tmp)) {
-            return files.filter(p -> p.getFileName().toString().contains(".kiln-spool-")).mapToLong(p -> {
+            return files.filter(p -> p.getFileName().toString().contains(".kiln-spool")).mapToLong(p -> {
                 try {
                     return Files.size(p);
                 } catch (IOException e) {
