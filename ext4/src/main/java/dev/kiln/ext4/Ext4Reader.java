@@ -221,23 +221,22 @@ public final class Ext4Reader implements Closeable {
     private FileContent content(InodeView inode, XattrParser.Parsed x, String where, BlockClaims claims)
             throws IOException {
         long size = inode.size();
-        if (inode.has(InodeView.INLINE_DATA_FL)) {
-            byte[] more = x.systemData() == null ? new byte[0] : x.systemData();
-            if (size < 0 || size > InodeView.I_BLOCK_SIZE + more.length) {
-                throw new Ext4Exception(where + ": size " + size + " with " + (InodeView.I_BLOCK_SIZE + more.length)
-                        + " bytes of inline data");
-            }
-            byte[] data = new byte[(int) size];
-            int head = (int) Math.min(size, InodeView.I_BLOCK_SIZE);
-            System.arraycopy(inode.iBlock(), 0, data, 0, head);
-            System.arraycopy(more, 0, data, head, data.length - head);
-            return FileContent.inline(data);
-        }
-        long maxBlocks = inode.has(InodeView.EXTENTS_FL) ? BlockMapper.MAX_LOGICAL : blockMapLimit();
+        boolean inline = inode.has(InodeView.INLINE_DATA_FL);
+        long maxBlocks = inline || inode.has(InodeView.EXTENTS_FL) ? BlockMapper.MAX_LOGICAL : blockMapLimit();
         long bs = sb.blockSize();
         if (size < 0 || size > maxBlocks * bs) {
             throw new Ext4Exception(where + ": size " + Long.toUnsignedString(size) + " is more than such a file can hold ("
                     + maxBlocks * bs + " bytes)");
+        }
+        if (inline) {
+            // i_block, then the "system.data" xattr; past them (mke2fs -d leaves all-zero files
+            // so) the file reads as zeros, as the kernel reads it.
+            byte[] more = x.systemData() == null ? new byte[0] : x.systemData();
+            byte[] data = new byte[(int) Math.min(size, InodeView.I_BLOCK_SIZE + more.length)];
+            int head = Math.min(data.length, InodeView.I_BLOCK_SIZE);
+            System.arraycopy(inode.iBlock(), 0, data, 0, head);
+            System.arraycopy(more, 0, data, head, data.length - head);
+            return FileContent.inline(data, size);
         }
         ExtentMap map = mapper.map(inode, (size + bs - 1) / bs, where, claims);
         return FileContent.mapped(image, map, size);

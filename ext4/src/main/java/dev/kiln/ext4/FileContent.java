@@ -3,6 +3,7 @@ package dev.kiln.ext4;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,11 +29,21 @@ public final class FileContent {
     }
 
     static FileContent inline(byte[] data) {
-        return new FileContent(null, null, data, data.length);
+        return inline(data, data.length);
+    }
+
+    /** Inline data; past its end, up to {@code size}, the file reads as zeros (as the kernel reads it). */
+    static FileContent inline(byte[] data, long size) {
+        return new FileContent(null, null, data, size);
     }
 
     static FileContent mapped(ImageChannel image, ExtentMap map, long size) {
         return new FileContent(image, map, null, size);
+    }
+
+    /** The block mapping, or null for inline data (for tests that need to know where data lies). */
+    ExtentMap extents() {
+        return map;
     }
 
     public long size() {
@@ -43,8 +54,8 @@ public final class FileContent {
     public List<DataRegion> regions() {
         List<DataRegion> out = new ArrayList<>();
         if (inline != null) {
-            if (size > 0) {
-                out.add(new DataRegion(0, size));
+            if (inline.length > 0) {
+                out.add(new DataRegion(0, inline.length));
             }
             return out;
         }
@@ -79,7 +90,7 @@ public final class FileContent {
     /** All {@link #size()} bytes of the file. */
     public InputStream open() {
         if (inline != null) {
-            return new ByteArrayInputStream(inline);
+            return new SequenceInputStream(new ByteArrayInputStream(inline), new Zeros(size - inline.length));
         }
         return new MappedStream();
     }
@@ -90,6 +101,38 @@ public final class FileContent {
             return new ByteArrayInputStream(inline);
         }
         return new RegionStream(regions());
+    }
+
+    /** {@code remaining} zero bytes. */
+    private static final class Zeros extends InputStream {
+        private long remaining;
+
+        Zeros(long remaining) {
+            this.remaining = remaining;
+        }
+
+        @Override
+        public int read() {
+            if (remaining <= 0) {
+                return -1;
+            }
+            remaining--;
+            return 0;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            if (len == 0) {
+                return 0;
+            }
+            if (remaining <= 0) {
+                return -1;
+            }
+            int n = (int) Math.min(len, remaining);
+            Arrays.fill(b, off, off + n, (byte) 0);
+            remaining -= n;
+            return n;
+        }
     }
 
     /** Reads a file sequentially, mapping each position to its extent or to zeros. */

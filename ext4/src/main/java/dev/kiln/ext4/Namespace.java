@@ -81,7 +81,8 @@ final class Namespace {
                     Integer other = dirOfInode.get(ns.nameInode[k]);
                     if (other != null) {
                         throw new Ext4Exception(childWhere + ": directory inode " + ino + " is also "
-                                + ns.display(ns.dirName[other]) + " (a directory loop or a hard-linked directory)");
+                                + (other == ROOT_DIR ? "/" : ns.display(ns.dirName[other]))
+                                + " (a directory loop or a hard-linked directory)");
                     }
                     dirOfInode.put(ns.nameInode[k], ns.addDir(ns.nameInode[k], k));
                 }
