@@ -47,7 +47,9 @@ final class GroupTable {
 
     /** Block number of the descriptor block {@code n} (the kernel's descriptor_loc). */
     private long location(long n) {
-        long sbBlock = sb.firstDataBlock();
+        // The block holding the superblock (byte 1024): block 1 with 1 KiB blocks, even when
+        // bigalloc makes the first data block 0; block 0 otherwise.
+        long sbBlock = SuperblockView.OFFSET / sb.blockSize();
         if (!sb.has(Features.INCOMPAT_META_BG) || n < Integer.toUnsignedLong(sb.firstMetaBg())) {
             return sbBlock + n + 1;
         }

@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 @Command(name = "build", mixinStandardHelpOptions = true,
         description = "Builds a bootable ext4 root filesystem from an image or root filesystem.",
         footer = {"", "SOURCE is one of: tar:FILE (plain, gzip or zstd; tar:- reads stdin), dir:PATH,",
-                "oci:PATH[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:REPO:TAG],",
+                "ext4:FILE (an ext2/3/4 image), oci:PATH[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:REPO:TAG],",
                 "or a registry reference (alpine:3.20, docker://host:5000/app@sha256:...).",
                 "Everything Kiln creates gets SOURCE_DATE_EPOCH (default 0) as its time."})
 public final class BuildCommand implements Callable<Integer> {

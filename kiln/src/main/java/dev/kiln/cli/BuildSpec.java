@@ -96,14 +96,14 @@ final class BuildSpec {
     }
 
     /**
-     * Resolves the path of a local image reference (tar:, dir:, oci:, oci-archive:,
+     * Resolves the path of a local image reference (tar:, dir:, ext4:, oci:, oci-archive:,
      * docker-archive:) against {@code base}; registry references and stdin are left alone.
      */
     static String resolveImage(String reference, Path base) {
         if (reference == null) {
             return null;
         }
-        for (String transport : List.of("tar:", "dir:", "oci:", "oci-archive:", "docker-archive:")) {
+        for (String transport : List.of("tar:", "dir:", "ext4:", "oci:", "oci-archive:", "docker-archive:")) {
             if (reference.startsWith(transport)) {
                 String rest = reference.substring(transport.length());
                 if (rest.isEmpty() || rest.equals("-") || rest.startsWith("/")) {

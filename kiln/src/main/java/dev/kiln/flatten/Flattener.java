@@ -102,7 +102,8 @@ public final class Flattener implements EntryStream {
                 entryIndex = 0;
                 linkOrigin = new HashMap<>();
                 relocated = new HashMap<>();
-                reader = new TarReader(prefetcher.take(k), layers.get(k).digest());
+                InputStream prefetched = prefetcher.take(k);
+                reader = prefetched != null ? new TarReader(prefetched, layers.get(k).digest()) : layers.get(k).entries();
             }
             Entry e = reader.next();
             if (e == null) {
@@ -176,7 +177,7 @@ public final class Flattener implements EntryStream {
     private Entry reread(byte[] origin, Entry link) throws IOException {
         Layer layer = layers.get(k);
         long last = -1;
-        try (EntryStream scan = new TarReader(layer.open(), layer.digest())) {
+        try (EntryStream scan = layer.entries()) {
             long i = 0;
             for (Entry x = scan.next(); x != null && ++i < entryIndex; x = scan.next()) {
                 if (x.type() == EntryType.FILE && Arrays.equals(x.path(), origin)) {
@@ -189,7 +190,7 @@ public final class Flattener implements EntryStream {
                     + new String(link.linkTarget(), StandardCharsets.UTF_8)
                     + ", which is not a file earlier in the same layer");
         }
-        slowReader = new TarReader(layer.open(), layer.digest());
+        slowReader = layer.entries();
         Entry x = null;
         for (long i = 0; i < last; i++) {
             x = slowReader.next();

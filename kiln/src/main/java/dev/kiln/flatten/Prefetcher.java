@@ -30,7 +30,10 @@ final class Prefetcher implements AutoCloseable {
         startUpTo(1);
     }
 
-    /** The uncompressed stream of layer {@code i}; starts decompressing layer {@code i + 1}. */
+    /**
+     * The uncompressed stream of layer {@code i} (null for a layer that is not a tar stream);
+     * starts decompressing layer {@code i + 1}.
+     */
     synchronized InputStream take(int i) {
         startUpTo(i + 1);
         return pumps.get(i);
@@ -39,14 +42,17 @@ final class Prefetcher implements AutoCloseable {
     private void startUpTo(int last) {
         while (pumps.size() <= Math.min(last, layers.size() - 1)) {
             Layer layer = layers.get(pumps.size());
-            pumps.add(ChunkPipe.start("kiln-layer-" + layer.digest(), CHUNK, QUEUED_CHUNKS, layer::open));
+            pumps.add(layer.isTarStream() ? ChunkPipe.start("kiln-layer-" + layer.digest(), CHUNK, QUEUED_CHUNKS,
+                    layer::open) : null);
         }
     }
 
     @Override
     public synchronized void close() {
         for (ChunkPipe p : pumps) {
-            p.close();
+            if (p != null) {
+                p.close();
+            }
         }
     }
 }

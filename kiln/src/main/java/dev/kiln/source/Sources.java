@@ -12,7 +12,7 @@ public final class Sources {
     }
 
     /**
-     * Opens {@code reference}: "tar:FILE", "tar:-", "dir:PATH", "oci:PATH[:REF]",
+     * Opens {@code reference}: "tar:FILE", "tar:-", "dir:PATH", "ext4:FILE", "oci:PATH[:REF]",
      * "oci-archive:FILE[:REF]", "docker-archive:FILE[:REPO:TAG]", "docker://REF" or a bare
      * registry reference.
      */
@@ -22,6 +22,9 @@ public final class Sources {
         }
         if (reference.startsWith("dir:")) {
             return DirSource.open(reference.substring("dir:".length()));
+        }
+        if (reference.startsWith("ext4:")) {
+            return Ext4Source.open(reference.substring("ext4:".length()));
         }
         Image image = OciSources.open(reference, options);
         if (image != null) {
