@@ -210,6 +210,29 @@ class ReaderRoundTripTest {
         }
     }
 
+    @Test
+    void extentTreesTwoLevelsDeepAreRead() throws Exception {
+        byte[] data = new byte[3000 * 4096]; // every other block written: 1,500 extents need depth 2
+        for (int blk = 0; blk < 3000; blk += 2) {
+            data[blk * 4096] = (byte) (blk % 251 + 1);
+        }
+        Path a = tmp.resolve("deep.img");
+        Path b = tmp.resolve("deep2.img");
+        ImageCheck.build(a, ImageCheck.options(), ImageCheck.items(
+                ImageCheck.dir("", attrs(0755, 0, 0, T, 0, Map.of())),
+                ImageCheck.file("deep", attrs(0644, 0, 0, T, 0, Map.of()), data)));
+        assertThat(new Tamper(a).read(new Tamper(a).inodeOffset(12) + 0x28 + 6, 2).getShort(0)).isEqualTo((short) 2);
+        try (FileChannel ch = FileChannel.open(a, StandardOpenOption.READ)) {
+            Ext4Reader.EntryStream entries = Ext4Reader.open(ch, "deep.img").entries();
+            entries.next();
+            FileContent deep = entries.next().content();
+            assertThat(deep.regions()).hasSize(1500);
+            assertThat(deep.open().readAllBytes()).isEqualTo(data);
+        }
+        ReadBack.rewrite(a, b, ImageCheck.options());
+        assertThat(ReadBack.sha256(b)).isEqualTo(ReadBack.sha256(a));
+    }
+
     static InputStream tail(int size) {
         byte[] data = new byte[size];
         System.arraycopy(b("end"), 0, data, size - 3, 3);
