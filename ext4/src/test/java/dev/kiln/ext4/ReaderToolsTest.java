@@ -29,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * The reader on images made by e2fsprogs (mkfs.ext4 -d, debugfs, e2fsck, tune2fs), checked
  * against what debugfs says: files past 4 GiB through extents and through triple-indirect
  * block maps, uninitialized extents, 64 KiB blocks, bigalloc, a changed UUID with
- * metadata_csum_seed, and a journal that needs recovery.
+ * metadata_csum_seed, inline directories the kernel grew into their xattr, and a journal that
+ * needs recovery.
  */
 class ReaderToolsTest {
     static final long FIVE_GIB = 5L << 30;
@@ -164,6 +165,26 @@ class ReaderToolsTest {
         assertThat(entries.get("/d/" + "name-".repeat(8) + "999").content().open().readAllBytes())
                 .isEqualTo(b("content 999"));
         assertThat(entries.get("/file").content().open().readAllBytes()).isEqualTo(new byte[200_000]);
+    }
+
+    /** The kernel (not mke2fs) moves a full inline directory's entries on into "system.data". */
+    @Test
+    void inlineDirectoriesAndFilesSpillIntoTheirXattr() throws Exception {
+        Tools.assumeRoot();
+        Path image = mkfs("16M", "-b", "4096", "-O", "inline_data");
+        RealImage.open(image).mounted("rw", root -> {
+            Files.createDirectories(root.resolve("dir"));
+            for (int i = 0; i < 6; i++) {
+                Files.write(root.resolve("dir/name-" + i), b("x".repeat(i * 20 + 1)));
+            }
+        });
+        assertThat(debugfs(image, "stat /dir")).contains("Flags: 0x10000000").containsPattern("Size of inline data: 1[0-9][0-9]");
+        assertThat(debugfs(image, "stat /dir/name-5")).contains("Size of inline data: 101");
+        Map<String, Ext4Entry> entries = read(image);
+        sameNames(image, entries, "/dir");
+        for (int i = 0; i < 6; i++) {
+            assertThat(entries.get("/dir/name-" + i).content().open().readAllBytes()).isEqualTo(b("x".repeat(i * 20 + 1)));
+        }
     }
 
     @Test
