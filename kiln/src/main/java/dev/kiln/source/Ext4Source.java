@@ -6,8 +6,11 @@ import dev.kiln.KilnException;
 import dev.kiln.entry.Entry;
 import dev.kiln.entry.EntryStream;
 import dev.kiln.entry.EntryType;
+import dev.kiln.entry.SparseContent;
+import dev.kiln.ext4.DataRegion;
 import dev.kiln.ext4.Ext4Entry;
 import dev.kiln.ext4.Ext4Reader;
+import dev.kiln.ext4.FileContent;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -144,11 +147,22 @@ final class Ext4Source {
             };
             long size = 0;
             if (type == EntryType.FILE) {
-                open = e.content().open();
+                open = content(e.content());
                 size = e.size();
             }
             return new Entry(e.path(), type, e.permissions(), e.uid(), e.gid(), e.mtimeSeconds(), e.mtimeNanos(),
                     e.xattrs(), e.linkTarget(), e.devMajor(), e.devMinor(), size, open);
+        }
+
+        /** A file with holes goes on as sparse content, so that no consumer reads its holes. */
+        private static InputStream content(FileContent content) {
+            List<DataRegion> regions = content.regions();
+            long data = regions.stream().mapToLong(DataRegion::length).sum();
+            if (data == content.size()) {
+                return content.open();
+            }
+            return new SparseContent(content.size(), regions.stream()
+                    .map(r -> new SparseContent.Region(r.offset(), r.length())).toList(), content.openRegions());
         }
 
         private void closeOpen() throws IOException {

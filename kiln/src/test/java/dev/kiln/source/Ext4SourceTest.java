@@ -141,6 +141,33 @@ class Ext4SourceTest {
         TreeListing.assertSame(got, withoutRoot(TreeListing.of(many)));
     }
 
+    /** A 5 GiB file with two blocks of data goes through as two blocks: no hole is read or written. */
+    @Test
+    void aLargeSparseFileKeepsItsHoles() throws IOException {
+        Path src = Files.createDirectories(work.resolve("large-src"));
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(src.resolve("big").toFile(), "rw")) {
+            f.write("head".getBytes(StandardCharsets.US_ASCII));
+            f.seek((5L << 30) - 4);
+            f.write("tail".getBytes(StandardCharsets.US_ASCII));
+        }
+        Path image = mkfs(src, "large", "-b", "4096");
+        Path ext4 = work.resolve("large-out.ext4");
+        Path tar = work.resolve("large-out.tar");
+        assertThat(build("ext4:" + image, "-o", ext4.toString(), "--format", "tar=" + tar, "--init", "none")).isZero();
+        Ext4Image.assertClean(ext4);
+        assertThat(Ext4Image.debugfs(ext4, "stat /big")).contains("Size: " + (5L << 30));
+        String[] blocks = Ext4Image.debugfs(ext4, "blocks /big").trim().split("\\s+");
+        assertThat(blocks).hasSize(2);
+        byte[] last = new byte[4096];
+        try (var f = new java.io.RandomAccessFile(ext4.toFile(), "r")) {
+            f.seek(Long.parseLong(blocks[1]) * 4096);
+            f.readFully(last);
+        }
+        assertThat(new String(last, 4092, 4, StandardCharsets.US_ASCII)).isEqualTo("tail");
+        assertThat(Files.size(tar)).isLessThan(1 << 20);
+        assertThat(Tools.check("tar", "-tvf", tar.toString())).contains(" " + (5L << 30) + " ");
+    }
+
     /**
      * Kiln's image read back and built again with the same options: the second rebuild is byte
      * for byte the first. (The first rebuild differs from the original: the guest stage writes
