@@ -27,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * back, hard links anywhere, xattrs in any order, holes): reading the image and writing what
  * was read keeps the tree, and doing it again changes no byte.
  */
-class ReaderRoundTripProperties {
+class ReaderRandomRoundTripTest {
     private static final List<String> PATHS = List.of("a", "b", "a/x", "a/y", "b/x", "a/x/deep", "c", "b/x/z");
     private static final List<Map<String, byte[]>> XATTRS = List.of(Map.of(),
             ordered("user.b", "2", "user.a", "1"), ordered("security.selinux", "ctx", "user.k", "v"),

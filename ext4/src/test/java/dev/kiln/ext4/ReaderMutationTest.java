@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
  * metadata_csum and checksums verified, a damaged image gives either the same tree (the change
  * hit data, or bytes nobody reads) or an error: no wrong tree.
  */
-class ReaderMutationProperties {
+class ReaderMutationTest {
     private static Path dir;
     /** Kiln's image: metadata_csum, an htree, an extent tree block, an xattr block, hard links, devices. */
     private static Path kiln;
