@@ -200,7 +200,7 @@ class Ext4SourceTest {
         assertThat(json).contains("/bin/app").contains("MODE=prod").contains("1000:1000").contains("/srv");
         assertThat(Ext4Image.debugfs(b, "cat /etc/kiln/image.json")).isEqualTo(json);
         assertThat(Ext4Image.debugfs(b, "cat /etc/kiln/init.conf"))
-                .isEqualTo(Ext4Image.debugfs(a, "cat /etc/kiln/init.conf")).contains("arg=/bin/app");
+                .isEqualTo(Ext4Image.debugfs(a, "cat /etc/kiln/init.conf")).contains("/bin/app");
     }
 
     @Test
