@@ -1,6 +1,8 @@
 package dev.kiln.flatten;
 
+import dev.kiln.entry.Entry;
 import dev.kiln.entry.EntryStream;
+import dev.kiln.entry.EntryType;
 import dev.kiln.source.Image;
 import dev.kiln.source.ImageConfig;
 import dev.kiln.source.Layer;
@@ -18,6 +20,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** In-memory layers written as real tars (Commons Compress), and images stacking them. */
@@ -43,36 +46,65 @@ final class Layers {
         return Flattener.flatten(image(bottomFirst));
     }
 
-    /** The layer's tar: every op in order, PAX for long names. */
+    /** The layer's tar: every op in order. */
     static byte[] tar(List<Op> ops) {
+        return tarOf(ops.stream().map(Layers::entry).toList());
+    }
+
+    /** An op as the tar entry it stands for (whiteouts and opaque markers are empty files). */
+    static Entry entry(Op op) {
+        byte[] name = op.path().getBytes(StandardCharsets.UTF_8);
+        byte[] arg = op.arg() == null ? null : op.arg().getBytes(StandardCharsets.UTF_8);
+        return switch (op.type()) {
+            case FILE -> Entry.file(name, op.mode(), 0, 0, op.mtime(), arg.length, new ByteArrayInputStream(arg));
+            case DIR -> Entry.directory(name, op.mode(), 0, 0, op.mtime());
+            case SYMLINK -> new Entry(name, EntryType.SYMLINK, op.mode(), 0, 0, op.mtime(), 0, Map.of(), arg, 0, 0, 0, null);
+            case LINK -> new Entry(name, EntryType.HARDLINK, op.mode(), 0, 0, op.mtime(), 0, Map.of(), arg, 0, 0, 0, null);
+            case FIFO -> new Entry(name, EntryType.FIFO, op.mode(), 0, 0, op.mtime(), 0, Map.of(), null, 0, 0, 0, null);
+            case WHITEOUT, OPAQUE -> Entry.file(op.tarName().getBytes(StandardCharsets.UTF_8), op.mode(), 0, 0,
+                    op.mtime(), 0, InputStream.nullInputStream());
+        };
+    }
+
+    /** A tar of the entries in order (GNU tar's names: "./" for the root, "/" after directories), PAX for long names. */
+    static byte[] tarOf(List<Entry> entries) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (TarArchiveOutputStream out = new TarArchiveOutputStream(bytes)) {
             out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             out.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-            for (Op op : ops) {
-                byte flag = switch (op.type()) {
-                    case DIR -> TarConstants.LF_DIR;
+            for (Entry e : entries) {
+                String path = e.pathString();
+                byte flag = switch (e.type()) {
+                    case DIRECTORY -> TarConstants.LF_DIR;
                     case SYMLINK -> TarConstants.LF_SYMLINK;
-                    case LINK -> TarConstants.LF_LINK;
+                    case HARDLINK -> TarConstants.LF_LINK;
                     case FIFO -> TarConstants.LF_FIFO;
-                    case FILE, WHITEOUT, OPAQUE -> TarConstants.LF_NORMAL;
+                    case CHARACTER_DEVICE -> TarConstants.LF_CHR;
+                    case BLOCK_DEVICE -> TarConstants.LF_BLK;
+                    case FILE -> TarConstants.LF_NORMAL;
+                    case SOCKET -> throw new IllegalArgumentException("tar cannot hold a socket");
                 };
-                TarArchiveEntry e = new TarArchiveEntry(op.tarName(), flag, true);
-                e.setMode(op.mode());
-                e.setIds(0, 0);
-                e.setModTime(op.mtime() * 1000);
-                byte[] content = op.type() == Op.Type.FILE ? op.arg().getBytes(StandardCharsets.UTF_8) : new byte[0];
-                if (op.type() == Op.Type.SYMLINK || op.type() == Op.Type.LINK) {
-                    e.setLinkName(op.arg());
+                String name = e.type() != EntryType.DIRECTORY ? path : path.isEmpty() ? "./" : path + "/";
+                TarArchiveEntry t = new TarArchiveEntry(name, flag, true);
+                t.setMode(e.mode());
+                t.setIds(Math.toIntExact(e.uid()), Math.toIntExact(e.gid()));
+                t.setModTime(e.mtimeSeconds() * 1000);
+                if (e.linkTarget() != null) {
+                    t.setLinkName(new String(e.linkTarget(), StandardCharsets.UTF_8));
                 }
-                e.setSize(content.length);
-                out.putArchiveEntry(e);
+                if (flag == TarConstants.LF_CHR || flag == TarConstants.LF_BLK) {
+                    t.setDevMajor(e.devMajor());
+                    t.setDevMinor(e.devMinor());
+                }
+                byte[] content = e.type() == EntryType.FILE ? e.content().readNBytes((int) e.size()) : new byte[0];
+                t.setSize(content.length);
+                out.putArchiveEntry(t);
                 out.write(content);
                 out.closeArchiveEntry();
             }
             out.finish();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (IOException x) {
+            throw new UncheckedIOException(x);
         }
         return bytes.toByteArray();
     }
