@@ -25,8 +25,20 @@ import java.util.List;
  */
 final class OciModel {
     private final TreeModel tree = new TreeModel();
-    /** Whether a rule applied where umoci does otherwise (it follows or refuses the lower link). */
-    private boolean runtimeView;
+    /**
+     * Whether a rule applied where umoci does otherwise: a parent over a lower non-directory
+     * (umoci follows a lower symlink, or fails), a directory only an opaque marker makes (umoci
+     * ignores the marker), a whiteout or marker below a symlink (umoci follows it), a hard link
+     * to its own path (umoci fails; GNU tar keeps the file, as Kiln does), a whiteout of a path
+     * that its own layer gives entries below (umoci keeps the lower directory's metadata), an
+     * entry below a lower file that a whiteout later in the tar removes (umoci applies
+     * whiteouts in tar order and fails).
+     */
+    private boolean differsFromUmoci;
+    /** This layer's directories that only an opaque marker made so far. */
+    private final java.util.Set<String> markerOnly = new java.util.HashSet<>();
+    /** Lower non-directories this layer's whiteouts remove -> index of the first op removing them. */
+    private final java.util.Map<String, Integer> removedNonDirs = new java.util.HashMap<>();
 
     private OciModel() {
     }
@@ -35,9 +47,9 @@ final class OciModel {
         return applied(bottomFirst).tree;
     }
 
-    /** Whether the stack needs the runtime-view rule, where umoci unpack differs. */
-    static boolean usesRuntimeView(List<List<Op>> bottomFirst) {
-        return applied(bottomFirst).runtimeView;
+    /** Whether the stack needs a rule where umoci unpack differs (see the class comment of Flattener). */
+    static boolean differsFromUmoci(List<List<Op>> bottomFirst) {
+        return applied(bottomFirst).differsFromUmoci;
     }
 
     private static OciModel applied(List<List<Op>> bottomFirst) {
@@ -49,28 +61,68 @@ final class OciModel {
     }
 
     private void apply(List<Op> ops, int layer) {
-        for (Op op : ops) {
+        removedNonDirs.clear();
+        for (int i = 0; i < ops.size(); i++) {
+            Op op = ops.get(i);
+            if (op.type() == Op.Type.WHITEOUT || op.type() == Op.Type.OPAQUE) {
+                String dir = op.type() == Op.Type.WHITEOUT ? parentPath(op.path()) : op.path();
+                differsFromUmoci |= throughSymlink(dir);
+            }
             if (op.type() == Op.Type.WHITEOUT) {
+                differsFromUmoci |= ops.stream().anyMatch(o -> o.type() != Op.Type.WHITEOUT
+                        && o.path().startsWith(op.path() + "/"));
                 Inode parent = tree.lookup(parentPath(op.path()));
                 if (parent != null && parent.isDir()) {
-                    parent.kids.remove(TreeModel.last(op.path()));
+                    removed(op.path(), parent.kids.remove(TreeModel.last(op.path())), i);
                 }
             } else if (op.type() == Op.Type.OPAQUE) {
                 Inode dir = tree.lookup(op.path());
                 if (dir != null && dir.isDir()) {
+                    String prefix = op.path().isEmpty() ? "" : op.path() + "/";
+                    final int at = i;
+                    dir.kids.forEach((name, kid) -> removed(prefix + name, kid, at));
                     dir.kids.clear();
                 }
             }
         }
-        for (Op op : ops) {
+        markerOnly.clear();
+        for (int i = 0; i < ops.size(); i++) {
+            Op op = ops.get(i);
+            current = i;
             switch (op.type()) {
-                case WHITEOUT -> { }
+                case WHITEOUT -> differsFromUmoci |= throughSymlink(parentPath(op.path()));
                 case OPAQUE -> {
+                    differsFromUmoci |= throughSymlink(op.path());
                     if (!op.path().isEmpty()) {
                         directoryOfLayer(op.path(), layer);
                     }
                 }
-                default -> entry(op, layer);
+                default -> {
+                    markerOnly.removeIf(d -> op.path().equals(d) || op.path().startsWith(d + "/"));
+                    entry(op, layer);
+                }
+            }
+        }
+        differsFromUmoci |= !markerOnly.isEmpty();
+    }
+
+    /** Index of the op being applied in the second phase. */
+    private int current;
+
+    /** Notes the non-directories in a subtree a whiteout at op {@code index} removes. */
+    private void removed(String path, Inode n, int index) {
+        if (n == null) {
+            return;
+        }
+        java.util.Deque<Object[]> todo = new java.util.ArrayDeque<>();
+        todo.add(new Object[]{path, n});
+        while (!todo.isEmpty()) {
+            Object[] top = todo.poll();
+            Inode x = (Inode) top[1];
+            if (x.isDir()) {
+                x.kids.forEach((name, kid) -> todo.add(new Object[]{top[0] + "/" + name, kid}));
+            } else {
+                removedNonDirs.merge((String) top[0], index, Math::min);
             }
         }
     }
@@ -83,7 +135,10 @@ final class OciModel {
         }
         Inode old = parent.kids.get(TreeModel.last(path));
         if (old == null || (!old.isDir() && old.layer != layer)) {
-            runtimeView |= old != null;
+            differsFromUmoci |= old != null;
+            if (old == null) {
+                markerOnly.add(path);
+            }
             parent.kids.put(TreeModel.last(path), TreeModel.implicitDir(layer));
         }
     }
@@ -96,10 +151,14 @@ final class OciModel {
     private Inode parents(String path, int layer, boolean strict) {
         Inode n = tree.root;
         List<String> names = TreeModel.names(path);
+        StringBuilder prefix = new StringBuilder();
         for (String name : names.subList(0, names.size() - 1)) {
+            prefix.append(prefix.length() == 0 ? "" : "/").append(name);
+            // umoci applies whiteouts in tar order: a later one has not removed this lower file yet
+            differsFromUmoci |= removedNonDirs.getOrDefault(prefix.toString(), -1) > current;
             Inode next = n.kids.get(name);
             if (next == null || (!next.isDir() && next.layer != layer)) {
-                runtimeView |= next != null;
+                differsFromUmoci |= next != null;
                 next = TreeModel.implicitDir(layer);
                 n.kids.put(name, next);
             } else if (!next.isDir()) {
@@ -134,6 +193,7 @@ final class OciModel {
                 n = new Inode(EntryType.DIRECTORY, layer);
             }
             case LINK -> {
+                differsFromUmoci |= op.arg().equals(op.path()); // umoci removes the path, then cannot link it
                 Inode target = tree.lookup(op.arg());
                 if (target == null || target.isDir() || target.layer != layer) {
                     throw new Refused(op.path() + ": hard link to " + op.arg()
@@ -155,6 +215,21 @@ final class OciModel {
         }
         metadata(n, op);
         parent.kids.put(name, n);
+    }
+
+    /** Whether {@code path} or one of its parents is a symlink now (umoci follows those). */
+    private boolean throughSymlink(String path) {
+        Inode n = tree.root;
+        for (String name : TreeModel.names(path)) {
+            n = n.isDir() ? n.kids.get(name) : null;
+            if (n == null) {
+                return false;
+            }
+            if (n.type == EntryType.SYMLINK) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void metadata(Inode n, Op op) {
