@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Merges an image's layers into the single tree a container runtime would show, in one pass,
@@ -209,7 +210,7 @@ public final class Flattener implements EntryStream {
         node.entryIn(k, false, true, 0);
         hardLinks.hold(e, node, origin);
         return occupied ? new Entry(e.path(), EntryType.FILE, 0, e.uid(), e.gid(), e.mtimeSeconds(),
-                e.mtimeNanos(), java.util.Map.of(), null, 0, 0, 0, InputStream.nullInputStream()) : null;
+                e.mtimeNanos(), Map.of(), null, 0, 0, 0, InputStream.nullInputStream()) : null;
     }
 
     /** The inode that the output has at {@code path} from this layer, or 0. */
@@ -380,8 +381,9 @@ public final class Flattener implements EntryStream {
     }
 
     /**
-     * A non-directory replaces a directory this layer has emitted entries in: the writer drops
-     * them, so forget them too (implicit parents, held-back links, same-layer facts).
+     * A non-directory of this layer replaces a path below which the layer emitted or noted
+     * entries: in the output (a replacement the writer makes) or in the extraction, they are
+     * gone, so forget them too (implicit parents, held-back links, same-layer facts).
      */
     private void forgetBelow(PathTrie.Node top) {
         PathTrie.walkBelow(top, (node, path, length) -> {
