@@ -10,13 +10,11 @@ import dev.kiln.tar.TarReader;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -25,20 +23,40 @@ import java.util.Map;
  * newest layer first, emitting each visible entry as it is read: what a higher layer deleted,
  * replaced or hid is skipped without being written anywhere.
  *
- * <p>Rules (OCI image spec, "Applying changesets"), seen from the top down:
+ * <p>Rules (OCI image spec, "Applying changesets", read as the extraction of the layers bottom
+ * up), seen from the top down:
  * <ul>
  * <li>{@code D/.wh.NAME} deletes {@code D/NAME} and its subtree in lower layers;
- *     {@code D/.wh..wh..opq} hides all lower contents of {@code D}. Neither acts on its own
- *     layer, wherever it sits in the tar, and neither is emitted.</li>
- * <li>An upper non-directory hides a lower path and its subtree; an upper directory hides only
- *     the lower entry for the same path (its metadata), not the lower contents.</li>
- * <li>A parent that no layer lists is emitted at the end as 0755 root:root.</li>
- * <li>Within one layer a later entry for a path is emitted too; the writer's replace semantics
- *     make it win.</li>
- * <li>Hard links: a link whose target was emitted in the same layer is emitted as a link. When
- *     the target's own name is hidden by a higher layer while the link's name is visible (the
- *     hard case), the layer is read again up to the target to emit its content under the
- *     link's name, and later links of that inode point there.</li>
+ *     {@code D/.wh..wh..opq} hides all lower contents of {@code D} and makes {@code D} a
+ *     directory of its layer even when the layer lists no entry for it. Neither acts on its own
+ *     layer, wherever it sits in the tar, and neither is emitted. A plain whiteout does not
+ *     make its parent a directory; a marker below a non-directory of its own layer is ignored.
+ *     Other {@code .wh..wh.} names (AUFS metadata) are dropped.</li>
+ * <li>A non-directory at a path, whether it shows or not, hides everything lower layers have
+ *     at and below that path, whatever higher layers put there later (a directory over a file
+ *     over a directory does not bring the lowest one's contents back).</li>
+ * <li>An upper directory hides only the lower entry for the same path (its metadata), not the
+ *     lower contents.</li>
+ * <li>A parent that an entry needs and its layer does not list is a directory of that layer,
+ *     also when the entry itself does not show. It hides a lower non-directory at its path (the
+ *     runtime view: an upper {@code lnk/new} over a lower symlink {@code lnk} makes {@code lnk} a
+ *     directory, as overlayfs shows it; the link is not followed). It takes the metadata of a
+ *     lower directory at its path; when no layer gives one, it is emitted at the end as 0755
+ *     root:root. The root takes the metadata of the newest layer with a {@code ./} entry.</li>
+ * <li>Within one layer entries apply in order and a later entry for a path is emitted too: the
+ *     writer's replace semantics make it win (a directory over a directory keeps its children;
+ *     anything else drops what was there). An entry below a path that its own layer made a
+ *     non-directory is an error, as it is for tar and umoci.</li>
+ * <li>A hard link means the inode at its target at that point of its own layer. It is emitted as
+ *     a link to a name under which the output has that inode: its target, or another name when
+ *     the target's is hidden or replaced. When the output has no name for it because every
+ *     earlier name is hidden by a higher layer (the hard case), {@link HardLinks} gives the link
+ *     the inode's content after one more read of the layer, one per layer however many links.
+ *     A visible link to anything else (a file of a lower layer, a directory, nothing) is an
+ *     error naming the layer and the link.</li>
+ * <li>What one pass cannot merge is refused, never approximated: a layer that replaces a
+ *     directory by a non-directory after emitting entries below it, where a higher layer has a
+ *     directory at that path (the entries are written already).</li>
  * </ul>
  * Layers are decompressed ahead on background threads ({@link Prefetcher}).
  */
@@ -46,22 +64,22 @@ public final class Flattener implements EntryStream {
     private static final byte[] WHITEOUT = ".wh.".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] OPAQUE = ".wh..wh..opq".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] WHITEOUT_META = ".wh..wh.".getBytes(StandardCharsets.US_ASCII);
+    /** What {@link #find} returns for a path below one that hides it. */
+    private static final PathTrie.Node HIDDEN = new PathTrie.Node(new byte[0], 0);
 
     private final List<Layer> layers;
     private final boolean whiteouts;
     private final PathTrie trie = new PathTrie();
     private final Prefetcher prefetcher;
+    private final HardLinks hardLinks = new HardLinks();
 
     /** Ordinal of the layer being read: 0 is the newest. */
     private int k = -1;
     private EntryStream reader;
-    private long entryIndex;
-    /** This layer's hard links: link path -> the path of the file it is another name of. */
-    private Map<ByteBuffer, byte[]> linkOrigin = new HashMap<>();
-    /** This layer's inodes whose first name is hidden: origin path -> the visible name that now holds it. */
-    private Map<ByteBuffer, byte[]> relocated = new HashMap<>();
-    /** The re-read of a layer whose content the last entry returned streams from. */
-    private EntryStream slowReader;
+    /** Index (from 1) of the current entry in layer k. */
+    private int entryIndex;
+    /** The extra pass over the layer just read that emits its held-back hard links. */
+    private EntryStream linkPass;
     private Deque<Entry> trailing;
     private boolean closed;
 
@@ -88,10 +106,19 @@ public final class Flattener implements EntryStream {
         if (closed) {
             throw new IllegalStateException("flattener is closed");
         }
-        closeSlowReader();
         while (true) {
             if (trailing != null) {
                 return trailing.poll();
+            }
+            if (linkPass != null) {
+                Entry e = linkPass.next();
+                if (e != null) {
+                    return e;
+                }
+                EntryStream done = linkPass;
+                linkPass = null;
+                done.close();
+                continue;
             }
             if (reader == null) {
                 if (k + 1 >= layers.size()) {
@@ -100,8 +127,7 @@ public final class Flattener implements EntryStream {
                 }
                 k++;
                 entryIndex = 0;
-                linkOrigin = new HashMap<>();
-                relocated = new HashMap<>();
+                hardLinks.startLayer();
                 InputStream prefetched = prefetcher.take(k);
                 reader = prefetched != null ? new TarReader(prefetched, layers.get(k).digest()) : layers.get(k).entries();
             }
@@ -110,7 +136,11 @@ public final class Flattener implements EntryStream {
                 // TarReader has read the stream to its end, which verified the blob's digest.
                 reader.close();
                 reader = null;
+                linkPass = hardLinks.emit(layers.get(k));
                 continue;
+            }
+            if (entryIndex == Integer.MAX_VALUE) {
+                throw new KilnException(layers.get(k).digest() + ": more than " + Integer.MAX_VALUE + " entries");
             }
             entryIndex++;
             Entry out = process(e);
@@ -120,7 +150,7 @@ public final class Flattener implements EntryStream {
         }
     }
 
-    private Entry process(Entry e) throws IOException {
+    private Entry process(Entry e) {
         byte[] path = e.path();
         checkPath(path);
         int slash = lastSlash(path);
@@ -130,91 +160,78 @@ public final class Flattener implements EntryStream {
             return null;
         }
         boolean dir = e.type() == EntryType.DIRECTORY;
-        if (!visible(path, dir)) {
-            if (e.type() == EntryType.HARDLINK) {
-                linkOrigin.put(ByteBuffer.wrap(path), origin(e.linkTarget()));
-            }
+        hardLinks.seen(e, entryIndex, e.type() == EntryType.HARDLINK ? inodeAt(e.linkTarget()) : 0);
+        PathTrie.Node node = find(path, true);
+        if (node == HIDDEN) {
+            needParents(path);
             return null;
         }
-        Entry out = e;
+        if (node != null && !visible(node, dir)) {
+            needParents(path);
+            hidden(node, path, dir);
+            return null;
+        }
         if (e.type() == EntryType.HARDLINK) {
-            out = hardLink(e);
+            return hardLink(e, node);
         }
-        define(path, dir);
-        return out;
-    }
-
-    /** The file a link path ultimately names, following links recorded in this layer. */
-    private byte[] origin(byte[] target) {
-        byte[] o = linkOrigin.get(ByteBuffer.wrap(target));
-        return o != null ? o : target;
-    }
-
-    private Entry hardLink(Entry e) throws IOException {
-        byte[] target = e.linkTarget();
-        byte[] origin = origin(target);
-        linkOrigin.put(ByteBuffer.wrap(e.path()), origin);
-        PathTrie.Node t = lookup(target);
-        if (t != null && t.definedAt == k && t.explicit && t.kind == PathTrie.NON_DIR) {
-            return e; // the target's name was emitted from this layer
-        }
-        byte[] holder = relocated.get(ByteBuffer.wrap(origin));
-        if (holder != null) {
-            return e.withLinkTarget(holder);
-        }
-        // The hard case: every earlier name of this inode is hidden by a higher layer.
-        Entry content = reread(origin, e);
-        relocated.put(ByteBuffer.wrap(origin), e.path());
-        return new Entry(e.path(), EntryType.FILE, content.mode(), content.uid(), content.gid(),
-                content.mtimeSeconds(), content.mtimeNanos(), content.xattrs(), null, 0, 0,
-                content.size(), content.content());
+        node = define(path, dir);
+        node.entryIn(k, dir, true, entryIndex);
+        return e;
     }
 
     /**
-     * Reads the current layer again to the last FILE entry named {@code origin} before the link
-     * being processed, and leaves that reader open so the entry's content can stream.
+     * Emits a visible hard link as a link when the inode it names is in the output under a name
+     * from this layer, or holds it back for {@link HardLinks}. The name is found before the
+     * link replaces anything (a link may replace a directory holding its own target: the writers
+     * resolve the target first too). A held-back link that replaces something this layer emitted
+     * leaves an empty file in its place at once, so the replacement happens where the tar has it
+     * (the link itself, or a later entry at the path, replaces that file).
      */
-    private Entry reread(byte[] origin, Entry link) throws IOException {
-        Layer layer = layers.get(k);
-        long last = -1;
-        try (EntryStream scan = layer.entries()) {
-            long i = 0;
-            for (Entry x = scan.next(); x != null && ++i < entryIndex; x = scan.next()) {
-                if (x.type() == EntryType.FILE && Arrays.equals(x.path(), origin)) {
-                    last = i;
-                }
-            }
+    private Entry hardLink(Entry e, PathTrie.Node node) {
+        HardLinks.Origin origin = hardLinks.origin(e.path());
+        PathTrie.Node target = lookup(e.linkTarget());
+        int id = target != null ? target.emittedIn(k) : 0;
+        byte[] name = id != 0 ? e.linkTarget() : null;   // the output has the target's current inode
+        if (name == null && origin.id() != 0) {
+            id = origin.id();
+            name = nameOf(origin);                        // the target's name is hidden, another shows
         }
-        if (last < 0) {
-            throw new KilnException(layer.digest() + ": " + link.pathString() + ": hard link to "
-                    + new String(link.linkTarget(), StandardCharsets.UTF_8)
-                    + ", which is not a file earlier in the same layer");
+        boolean occupied = node != null
+                && (node.emittedIn(k) != 0 || node.dirEmittedIn(k) || node.emittedBelowIn(k));
+        boolean same = name != null && Arrays.equals(name, e.path());
+        node = define(e.path(), false);
+        if (same) {
+            return null; // another name of the inode already in the output at this very path
         }
-        slowReader = layer.entries();
-        Entry x = null;
-        for (long i = 0; i < last; i++) {
-            x = slowReader.next();
+        if (name != null) {
+            node.entryIn(k, false, true, id);
+            hardLinks.named(id, e.path(), node);
+            return e.withLinkTarget(name);
         }
-        return x;
+        node.entryIn(k, false, true, 0);
+        hardLinks.hold(e, node, origin);
+        return occupied ? new Entry(e.path(), EntryType.FILE, 0, e.uid(), e.gid(), e.mtimeSeconds(),
+                e.mtimeNanos(), Map.of(), null, 0, 0, 0, InputStream.nullInputStream()) : null;
     }
 
-    private void closeSlowReader() throws IOException {
-        if (slowReader != null) {
-            EntryStream r = slowReader;
-            slowReader = null;
-            r.close();
-        }
+    /** The inode that the output has at {@code path} from this layer, or 0. */
+    private int inodeAt(byte[] path) {
+        PathTrie.Node node = lookup(path);
+        return node != null ? node.emittedIn(k) : 0;
+    }
+
+    /** A name under which the output has the inode {@code origin} means, or null. */
+    private byte[] nameOf(HardLinks.Origin origin) {
+        return inodeAt(origin.path()) == origin.id() ? origin.path() : hardLinks.nameOf(origin.id(), k);
     }
 
     private void whiteout(byte[] path, int slash, int nameStart) {
         PathTrie.Node parent = walk(path, slash < 0 ? 0 : slash, true);
         if (startsWith(path, nameStart, OPAQUE) && path.length - nameStart == OPAQUE.length) {
             parent.opaqueAt = Math.min(parent.opaqueAt, k);
-            // The marker says the directory exists in this layer even if the layer lists no entry for it.
-            byte[] dir = Arrays.copyOf(path, Math.max(slash, 0));
-            if (visible(dir, true)) {
-                implicitDir(defineParents(dir, dir.length));
-            }
+            // The marker says its directory exists in this layer even if the layer lists no entry
+            // for it: the directory and its parents are this layer's, as far as they show.
+            needParents(path);
             return;
         }
         if (startsWith(path, nameStart, WHITEOUT_META) || path.length - nameStart == WHITEOUT.length) {
@@ -225,59 +242,176 @@ public final class Flattener implements EntryStream {
     }
 
     /**
-     * Whether an entry of the current layer for {@code path} is part of the final tree, given
-     * what the layers above decided.
+     * The node of {@code path} when the layers above leave it to the current layer to decide,
+     * {@link #HIDDEN} when a proper ancestor hides it, or null when nothing was decided about
+     * it (it shows). Below a path that this layer made a non-directory, an entry is an error
+     * ({@code strict}) or ignored like a hidden one (an opaque marker).
      */
-    private boolean visible(byte[] path, boolean dir) {
-        PathTrie.Node node = trieRoot();
+    private PathTrie.Node find(byte[] path, boolean strict) {
+        PathTrie.Node node = trie.root();
         int from = 0;
         while (from < path.length) {
             // node is a proper ancestor of path here
             if (hides(node)) {
-                return false;
+                return HIDDEN;
+            }
+            if (node.nonDirIn(k)) {
+                if (!strict) {
+                    return HIDDEN;
+                }
+                throw new KilnException(layers.get(k).digest() + ": " + HardLinks.show(path) + ": parent "
+                        + new String(path, 0, from - 1, StandardCharsets.UTF_8)
+                        + " is not a directory (an earlier entry of the same layer)");
             }
             int to = indexOf(path, from);
             node = PathTrie.child(node, path, from, to);
             if (node == null) {
-                return true; // nothing above said anything about this subtree
+                return null; // nothing above said anything about this subtree
             }
             from = to + 1;
         }
+        return node;
+    }
+
+    /** Whether an entry of the current layer at {@code node}, whose ancestors show, is part of the final tree. */
+    private boolean visible(PathTrie.Node node, boolean dir) {
         if (node.deletedAt < k) {
             return false;
         }
         if (node.definedAt < k) {
-            // Only a parent that no upper layer listed takes a lower directory's metadata.
-            return node.kind == PathTrie.DIR && !node.explicit && dir;
+            // Only a parent that no upper layer listed takes a lower directory's metadata (and
+            // the last of that layer's entries for it wins, as anywhere in a layer).
+            return node.kind == PathTrie.DIR && dir && (!node.explicit || node.dirEmittedIn(k));
         }
         return true;
     }
 
-    /** A proper ancestor hides lower content when deleted, opaque or a non-directory above. */
+    /** A proper ancestor hides lower content when deleted (or a non-directory) or opaque above. */
     private boolean hides(PathTrie.Node ancestor) {
-        return ancestor.deletedAt < k || ancestor.opaqueAt < k
-                || (ancestor.kind == PathTrie.NON_DIR && ancestor.definedAt < k);
+        return ancestor.deletedAt < k || ancestor.opaqueAt < k;
     }
 
-    /** Records an emitted entry and the parents it needs. */
-    private void define(byte[] path, boolean dir) {
-        PathTrie.Node node = defineParents(path, path.length);
+    /** Records what a hidden entry of this layer still decides for the layers below it. */
+    private void hidden(PathTrie.Node node, byte[] path, boolean dir) {
+        noteBelow(path);
+        if (dir) {
+            node.entryIn(k, true, false, 0);
+            return;
+        }
+        // Extracted bottom up, this non-directory would remove what lower layers have at and below the path.
+        node.deletedAt = Math.min(node.deletedAt, k);
+        if (node.emittedBelowIn(k)) {
+            throw new KilnException(layers.get(k).digest() + ": " + HardLinks.show(path)
+                    + ": replaced by a non-directory after entries below it in the same layer, under a"
+                    + " directory of a higher layer; Kiln cannot merge this in one pass");
+        }
+        if (node.belowIn(k)) {
+            forgetBelow(node); // what this layer noted below the path, none of it emitted
+        }
+        if (node.dirEmittedIn(k)) {
+            // This layer's directory here gave the metadata of a parent a higher layer needed; now the
+            // path is the higher layer's own parent again, emitted with the others at the end.
+            node.explicit = false;
+        }
+        node.entryIn(k, false, false, 0);
+    }
+
+    /**
+     * An entry of this layer that does not show still needs its parents, as far as they show:
+     * extracted bottom up, the layer creates them before a higher layer deletes the entry. (Not
+     * below a non-directory of this layer, which a whiteout or opaque marker may sit under.)
+     */
+    private void needParents(byte[] path) {
+        PathTrie.Node node = trie.root();
+        int from = 0;
+        int end = 0;
+        boolean undefined = false;
+        while (!hides(node)) {
+            int to = indexOf(path, from);
+            if (to == path.length) {
+                break; // the entry's own name
+            }
+            node = PathTrie.child(node, path, from, to);
+            if (node == null || node.deletedAt < k || node.nonDirIn(k)) {
+                break;
+            }
+            undefined |= node.kind == PathTrie.NONE;
+            end = to;
+            from = to + 1;
+        }
+        if (undefined) {
+            PathTrie.Node last = defineParents(path, end, false);
+            if (last.kind == PathTrie.NONE) {
+                last.implicitIn(k);
+                implicitDir(last);
+            }
+        }
+    }
+
+    /** Notes in the parents of {@code path}, which exist, that this layer keeps facts below them. */
+    private void noteBelow(byte[] path) {
+        PathTrie.Node node = trie.root();
+        int from = 0;
+        while (true) {
+            node.below(k, false);
+            int to = indexOf(path, from);
+            if (to == path.length) {
+                return;
+            }
+            node = PathTrie.child(node, path, from, to);
+            from = to + 1;
+        }
+    }
+
+    /** Records an emitted entry and the parents it needs; returns its node. */
+    private PathTrie.Node define(byte[] path, boolean dir) {
+        PathTrie.Node node = defineParents(path, path.length, true);
+        hardLinks.drop(node);
+        if (!dir) {
+            if (node.kids != null && node.belowIn(k)) {
+                forgetBelow(node);
+            }
+            node.deletedAt = Math.min(node.deletedAt, k);
+        }
         // An implicit parent keeps the ordinal of the layer that needed it, so that only
         // layers below that one are hidden by it.
         node.definedAt = Math.min(node.definedAt, k);
         node.kind = dir ? PathTrie.DIR : PathTrie.NON_DIR;
         node.explicit = true;
+        return node;
+    }
+
+    /**
+     * A non-directory of this layer replaces a path below which the layer emitted or noted
+     * entries: in the output (a replacement the writer makes) or in the extraction, they are
+     * gone, so forget them too (implicit parents, held-back links, same-layer facts).
+     */
+    private void forgetBelow(PathTrie.Node top) {
+        PathTrie.walkBelow(top, (node, path, length) -> {
+            if (!node.hasStateIn(k)) {
+                return false; // nothing of this layer here, so nothing below either
+            }
+            boolean below = node.belowIn(k);
+            hardLinks.drop(node);
+            node.forget(k);
+            return below;
+        });
     }
 
     /**
      * Makes every path strictly above {@code path[0, end)} that is still undefined a directory
-     * this layer needs; returns the node of {@code path[0, end)}.
+     * this layer needs, notes in them that this layer emits ({@code emitted}) or defines
+     * something below, and returns the node of {@code path[0, end)}.
      */
-    private PathTrie.Node defineParents(byte[] path, int end) {
-        PathTrie.Node node = trieRoot();
+    private PathTrie.Node defineParents(byte[] path, int end, boolean emitted) {
+        PathTrie.Node node = trie.root();
         int from = 0;
         while (from < end) {
-            implicitDir(node);
+            if (node.kind == PathTrie.NONE) {
+                node.implicitIn(k);
+                implicitDir(node);
+            }
+            node.below(k, emitted);
             int to = Math.min(indexOf(path, from), end);
             node = PathTrie.childOrCreate(node, path, from, to);
             from = to + 1;
@@ -292,17 +426,13 @@ public final class Flattener implements EntryStream {
         }
     }
 
-    private PathTrie.Node trieRoot() {
-        return trie.root();
-    }
-
     private PathTrie.Node lookup(byte[] path) {
         return walk(path, path.length, false);
     }
 
     /** The node for {@code path[0, end)}, created on the way when {@code create}. */
     private PathTrie.Node walk(byte[] path, int end, boolean create) {
-        PathTrie.Node node = trieRoot();
+        PathTrie.Node node = trie.root();
         int from = 0;
         while (from < end) {
             int to = Math.min(indexOf(path, from), end);
@@ -321,10 +451,14 @@ public final class Flattener implements EntryStream {
         if (!trie.root().explicit) {
             out.add(Entry.directory(new byte[0], 0755, 0, 0, 0));
         }
-        trie.walk((path, node) -> {
-            if (node.kind == PathTrie.DIR && !node.explicit) {
-                out.add(Entry.directory(path, 0755, 0, 0, 0));
+        trie.walk((node, path, length) -> {
+            if (node.kind != PathTrie.DIR) {
+                return false; // nothing below a non-directory shows
             }
+            if (!node.explicit) {
+                out.add(Entry.directory(Arrays.copyOf(path, length), 0755, 0, 0, 0));
+            }
+            return true;
         });
         return out;
     }
@@ -372,7 +506,9 @@ public final class Flattener implements EntryStream {
         closed = true;
         prefetcher.close();
         try {
-            closeSlowReader();
+            if (linkPass != null) {
+                linkPass.close();
+            }
         } finally {
             if (reader != null) {
                 reader.close();

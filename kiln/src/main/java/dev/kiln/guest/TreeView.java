@@ -6,10 +6,12 @@ import dev.kiln.entry.EntryType;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -18,6 +20,12 @@ import java.util.Set;
  * What GuestStage learns about the image while passing its entries through: which paths exist,
  * which are directories, where the symlinks point, and the content of the few small files it
  * must edit (/etc/inittab). Paths are relative, without a leading slash.
+ *
+ * <p>It is a tree of inodes with the writer's replacement rules, so that it describes the tree
+ * the writer builds: parents not given are directories, a later entry for a path replaces the
+ * earlier one, a directory given again keeps its children, anything else replacing a directory
+ * drops its subtree, and a hard link is another name of the inode at its target. Walks are
+ * iterative, so no depth of path can exhaust the stack.
  */
 final class TreeView {
     /** Files whose content GuestStage may need to extend; kept in memory (they are small). */
@@ -25,34 +33,90 @@ final class TreeView {
     private static final int MAX_KEPT_SIZE = 1 << 20;
     private static final int MAX_SYMLINK_HOPS = 40;
 
-    private final Set<String> directories = new HashSet<>();
-    private final Set<String> others = new HashSet<>();
-    private final Map<String, String> symlinks = new HashMap<>();
-    private final Map<String, byte[]> kept = new HashMap<>();
+    /** One inode; hard links share the object. */
+    private static final class Node {
+        final EntryType type;
+        /** A symlink's target. */
+        final String target;
+        /** Children by name, for directories. */
+        final Map<String, Node> kids;
+        byte[] kept;
 
-    TreeView() {
-        directories.add("");
+        Node(EntryType type, String target) {
+            this.type = type;
+            this.target = target;
+            this.kids = type == EntryType.DIRECTORY ? new HashMap<>() : null;
+        }
+
+        boolean isDir() {
+            return type == EntryType.DIRECTORY;
+        }
     }
+
+    private final Node root = new Node(EntryType.DIRECTORY, null);
 
     /** Records the entry; returns it, or a copy whose content was read into memory. */
     Entry observe(Entry e) throws IOException {
         String path = e.pathString();
-        // a later entry for a path replaces an earlier one, so forget what the path was before
-        directories.remove(path);
-        others.remove(path);
-        symlinks.remove(path);
-        kept.remove(path);
-        switch (e.type()) {
-            case DIRECTORY -> directories.add(path);
-            case SYMLINK -> symlinks.put(path, e.linkTarget() == null ? "" : new String(e.linkTarget(), java.nio.charset.StandardCharsets.UTF_8));
-            default -> others.add(path);
+        if (path.isEmpty()) {
+            return e; // the root's own metadata
         }
+        Node node = switch (e.type()) {
+            case DIRECTORY -> new Node(EntryType.DIRECTORY, null);
+            case SYMLINK -> new Node(EntryType.SYMLINK,
+                    e.linkTarget() == null ? "" : new String(e.linkTarget(), StandardCharsets.UTF_8));
+            case HARDLINK -> {
+                Node target = lookup(new String(e.linkTarget(), StandardCharsets.UTF_8));
+                // The writer refuses a link to nothing or to a directory; record a file meanwhile.
+                yield target != null && !target.isDir() ? target : new Node(EntryType.FILE, null);
+            }
+            default -> new Node(e.type(), null);
+        };
+        put(path, node);
         if (e.type() == EntryType.FILE && KEPT.contains(path) && e.size() <= MAX_KEPT_SIZE) {
             byte[] content = e.content().readNBytes((int) e.size());
-            kept.put(path, content);
+            node.kept = content;
             return e.withContent(content.length, new ByteArrayInputStream(content));
         }
         return e;
+    }
+
+    /** Puts {@code node} at {@code path}; a directory over a directory keeps the old one and its children. */
+    private void put(String path, Node node) {
+        Node parent = root;
+        String[] names = path.split("/", -1);
+        for (int i = 0; i < names.length - 1; i++) {
+            Node next = parent.kids.get(names[i]);
+            if (next == null || !next.isDir()) {
+                // a missing parent is a directory (the writer refuses a non-directory one; don't guess further)
+                next = new Node(EntryType.DIRECTORY, null);
+                parent.kids.put(names[i], next);
+            }
+            parent = next;
+        }
+        String name = names[names.length - 1];
+        Node old = parent.kids.get(name);
+        if (!(node.isDir() && old != null && old.isDir())) {
+            parent.kids.put(name, node);
+        }
+    }
+
+    /** The inode at {@code path} without following symlinks, or null. */
+    private Node lookup(String path) {
+        if (path.isEmpty()) {
+            return root;
+        }
+        Node node = root;
+        for (String name : path.split("/", -1)) {
+            if (!node.isDir()) {
+                return null;
+            }
+            node = node.kids.get(name);
+            if (node == null) {
+                return null;
+            }
+        }
+        return node;
     }
 
     /**
@@ -64,77 +128,94 @@ final class TreeView {
         if (slash < 0) {
             return path;
         }
-        String dir = resolve(path.substring(0, slash), 0);
+        String dir = resolve(path.substring(0, slash));
         return dir.isEmpty() ? path.substring(slash + 1) : dir + "/" + path.substring(slash + 1);
     }
 
     /** Resolves the whole path, including a symlink in its last component. */
     String resolveFully(String path) {
-        return resolve(path, 0);
+        return resolve(path);
     }
 
-    private String resolve(String path, int hops) {
-        if (hops > MAX_SYMLINK_HOPS) {
-            throw new KilnException(path + ": too many levels of symbolic links");
-        }
-        Deque<String> done = new ArrayDeque<>();
-        String[] parts = path.split("/");
-        for (int i = 0; i < parts.length; i++) {
-            String part = parts[i];
+    /**
+     * Follows symlinks component by component, as the kernel does inside the image's root:
+     * absolute targets start again at the root, ".." stops at the root, and components past
+     * what exists are kept as they are.
+     */
+    private String resolve(String path) {
+        Deque<String> todo = new ArrayDeque<>(List.of(path.split("/", -1)));
+        List<String> names = new ArrayList<>();
+        List<Node> nodes = new ArrayList<>(); // the inode of each resolved name, null past what exists
+        int hops = 0;
+        while (!todo.isEmpty()) {
+            String part = todo.pollFirst();
             if (part.isEmpty() || part.equals(".")) {
                 continue;
             }
             if (part.equals("..")) {
-                done.pollLast();
+                if (!names.isEmpty()) {
+                    names.remove(names.size() - 1);
+                    nodes.remove(nodes.size() - 1);
+                }
                 continue;
             }
-            String current = join(done, part);
-            String target = symlinks.get(current);
-            if (target != null) {
-                String base = target.startsWith("/") ? target.substring(1) : join(done, target);
-                String rest = String.join("/", java.util.Arrays.copyOfRange(parts, i + 1, parts.length));
-                return resolve(rest.isEmpty() ? base : base + "/" + rest, hops + 1);
+            Node dir = nodes.isEmpty() ? root : nodes.get(nodes.size() - 1);
+            Node child = dir != null && dir.isDir() ? dir.kids.get(part) : null;
+            if (child != null && child.type == EntryType.SYMLINK) {
+                if (++hops > MAX_SYMLINK_HOPS) {
+                    throw new KilnException(path + ": too many levels of symbolic links");
+                }
+                if (child.target.startsWith("/")) {
+                    names.clear();
+                    nodes.clear();
+                }
+                String[] target = child.target.split("/", -1);
+                for (int i = target.length - 1; i >= 0; i--) {
+                    todo.addFirst(target[i]);
+                }
+                continue;
             }
-            done.addLast(part);
+            names.add(part);
+            nodes.add(child);
         }
-        return String.join("/", done);
-    }
-
-    private static String join(Deque<String> done, String part) {
-        return done.isEmpty() ? part : String.join("/", done) + "/" + part;
+        return String.join("/", names);
     }
 
     boolean isDirectory(String path) {
-        return directories.contains(path);
+        Node n = lookup(path);
+        return n != null && n.isDir();
     }
 
     boolean isSymlink(String path) {
-        return symlinks.containsKey(path);
+        Node n = lookup(path);
+        return n != null && n.type == EntryType.SYMLINK;
     }
 
     boolean exists(String path) {
-        return directories.contains(path) || others.contains(path) || symlinks.containsKey(path);
+        return lookup(path) != null;
     }
 
     /** Whether the path, followed through symlinks, is a file (or device, fifo...). */
     boolean isFileFollowing(String path) {
-        return others.contains(resolveFully(path));
+        Node n = lookup(resolveFully(path));
+        return n != null && !n.isDir() && n.type != EntryType.SYMLINK;
     }
 
     Optional<String> symlinkTarget(String path) {
-        return Optional.ofNullable(symlinks.get(path));
+        Node n = lookup(path);
+        return n != null && n.type == EntryType.SYMLINK ? Optional.of(n.target) : Optional.empty();
     }
 
     Optional<byte[]> kept(String path) {
-        return Optional.ofNullable(kept.get(path));
+        Node n = lookup(path);
+        return Optional.ofNullable(n == null ? null : n.kept);
     }
 
     /** Notes a path GuestStage itself adds, so later additions see it. */
     void added(String path, boolean directory) {
-        if (directory) {
-            directories.add(path);
-        } else {
-            others.add(path);
+        if (path.isEmpty()) {
+            return; // the root, a directory already
         }
+        put(path, new Node(directory ? EntryType.DIRECTORY : EntryType.FILE, null));
     }
 }
