@@ -14,17 +14,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /** Plans the entries GuestStage appends, once the whole image has been seen. */
 final class Additions {
     /** Where kiln-init lives when the image keeps its own init and uses it only as a helper. */
     static final String HELPER_PATH = "usr/lib/kiln/kiln-init";
     static final String SCRIPT_PATH = "etc/kiln/script";
-
-    private static final Pattern ENV = Pattern.compile("[^=\\x00]+=[^\\x00]*");
-    private static final Pattern IP = Pattern.compile("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*(%\\w+)?");
-    private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*");
 
     private final TreeView tree;
     private final ImageConfig image;
@@ -54,16 +49,16 @@ final class Additions {
             checkAbsolute("--agent " + guest.agent(), guest.agentDest());
         }
         for (String kv : concat(guest.env(), guest.agentEnv())) {
-            if (!ENV.matcher(kv).matches()) {
+            if (!GuestConfig.isEnvironmentEntry(kv)) {
                 throw new KilnException("--env " + kv + ": expected NAME=VALUE");
             }
         }
         for (String ip : guest.dns()) {
-            if (!IP.matcher(ip).matches()) {
+            if (!GuestConfig.isNameServer(ip)) {
                 throw new KilnException("--dns " + ip + ": not an IP address");
             }
         }
-        if (guest.hostname() != null && (guest.hostname().length() > 64 || !HOSTNAME.matcher(guest.hostname()).matches())) {
+        if (guest.hostname() != null && !GuestConfig.isHostname(guest.hostname())) {
             throw new KilnException("--hostname " + guest.hostname() + ": not a valid host name");
         }
         for (String s : concat(concat(guest.agentArgs(), guest.entrypoint()), guest.cmd())) {
@@ -286,8 +281,7 @@ final class Additions {
     }
 
     private static void checkAbsolute(String option, String dest) {
-        if (dest == null || !dest.startsWith("/") || dest.equals("/") || dest.endsWith("/")
-                || List.of(dest.split("/")).contains("..")) {
+        if (dest == null || !GuestConfig.isAbsoluteFilePath(dest)) {
             throw new KilnException(option + ": destination " + dest + " must be an absolute file path without ..");
         }
     }

@@ -1,11 +1,16 @@
 package dev.kiln.guest;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * What Kiln adds to an image to make it bootable, and the overrides of the image config that
  * kiln-init applies. Null means "not set" (keep the image's value); lists are never null.
+ * Build one with {@link #builder()}; the rules its values must follow are the static
+ * {@code is...} methods, which the CLI checks while reading them (naming the flag or spec line)
+ * and the guest stage checks again before it starts.
  *
  * @param init       which init the image gets
  * @param agent      a long-running program started at boot and restarted when it exits, or null
@@ -28,6 +33,11 @@ public record GuestConfig(InitMode init, Path agent, String agentDest, List<Stri
                           String workdir, List<FileSpec> files) {
 
     public static final String DEFAULT_AGENT_DEST = "/usr/local/bin/kiln-agent";
+
+    private static final Pattern ENV = Pattern.compile("[^=\\x00]+=[^\\x00]*");
+    private static final Pattern IP = Pattern.compile("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*(%\\w+)?");
+    private static final Pattern HOSTNAME =
+            Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*");
 
     public enum InitMode {
         /** Keep the image's own init system when it has one and wants it; otherwise kiln-init. */
@@ -91,17 +101,139 @@ public record GuestConfig(InitMode init, Path agent, String agentDest, List<Stri
 
     /** The default: automatic init choice, nothing else added or overridden. */
     public static GuestConfig defaults() {
-        return new GuestConfig(InitMode.AUTO, null, null, null, null, null, null, null, null, null, null,
-                null, null, null);
+        return builder().build();
     }
 
     /** No init at all; Kiln still records the image config under /etc/kiln. */
     public static GuestConfig none() {
-        return defaults().withInit(InitMode.NONE);
+        return builder().init(InitMode.NONE).build();
     }
 
     public GuestConfig withInit(InitMode mode) {
         return new GuestConfig(mode, agent, agentDest, agentArgs, agentEnv, script, hostname, dns, env,
                 entrypoint, cmd, user, workdir, files);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** An environment entry: NAME=VALUE, NAME not empty, neither holding NUL (init.conf's separator). */
+    public static boolean isEnvironmentEntry(String s) {
+        return ENV.matcher(s).matches();
+    }
+
+    /** An IPv4 or IPv6 address, as resolv.conf takes it (digits and separators only; not resolved). */
+    public static boolean isNameServer(String s) {
+        return IP.matcher(s).matches();
+    }
+
+    /** A host name: dot-separated labels of letters, digits and inner hyphens, 64 characters at most. */
+    public static boolean isHostname(String s) {
+        return s.length() <= 64 && HOSTNAME.matcher(s).matches();
+    }
+
+    /** A place for a file in the image: absolute, not the root, not ending in /, without "..". */
+    public static boolean isAbsoluteFilePath(String s) {
+        return s.startsWith("/") && !s.equals("/") && !s.endsWith("/") && !List.of(s.split("/")).contains("..");
+    }
+
+    /** Sets what differs from {@link #defaults()}; every setter may be left out. */
+    public static final class Builder {
+        private InitMode init = InitMode.AUTO;
+        private Path agent;
+        private String agentDest;
+        private List<String> agentArgs;
+        private List<String> agentEnv;
+        private Path script;
+        private String hostname;
+        private List<String> dns;
+        private List<String> env;
+        private List<String> entrypoint;
+        private List<String> cmd;
+        private String user;
+        private String workdir;
+        private final List<FileSpec> files = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        public Builder init(InitMode value) {
+            init = value;
+            return this;
+        }
+
+        /** The agent and where it goes (null: {@link #DEFAULT_AGENT_DEST}). */
+        public Builder agent(Path file, String dest) {
+            agent = file;
+            agentDest = dest;
+            return this;
+        }
+
+        public Builder agentArgs(List<String> value) {
+            agentArgs = value;
+            return this;
+        }
+
+        public Builder agentEnv(List<String> value) {
+            agentEnv = value;
+            return this;
+        }
+
+        public Builder script(Path value) {
+            script = value;
+            return this;
+        }
+
+        public Builder hostname(String value) {
+            hostname = value;
+            return this;
+        }
+
+        public Builder dns(List<String> value) {
+            dns = value;
+            return this;
+        }
+
+        public Builder env(List<String> value) {
+            env = value;
+            return this;
+        }
+
+        public Builder entrypoint(List<String> value) {
+            entrypoint = value;
+            return this;
+        }
+
+        public Builder cmd(List<String> value) {
+            cmd = value;
+            return this;
+        }
+
+        public Builder user(String value) {
+            user = value;
+            return this;
+        }
+
+        public Builder workdir(String value) {
+            workdir = value;
+            return this;
+        }
+
+        /** Adds a file (in order: a later one at the same place wins). */
+        public Builder file(FileSpec value) {
+            files.add(value);
+            return this;
+        }
+
+        public Builder files(List<FileSpec> value) {
+            files.addAll(value);
+            return this;
+        }
+
+        public GuestConfig build() {
+            return new GuestConfig(init, agent, agentDest, agentArgs, agentEnv, script, hostname, dns, env,
+                    entrypoint, cmd, user, workdir, files);
+        }
     }
 }

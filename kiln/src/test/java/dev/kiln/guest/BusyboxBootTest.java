@@ -55,8 +55,12 @@ class BusyboxBootTest {
 
     @Test
     void mainProgramSeesConfigAndOverridesAndItsStatusPropagates() throws IOException {
-        GuestConfig guest = new GuestConfig(InitMode.AUTO, null, null, null, null, null, "kiln-vm", null,
-                List.of("EXIT_CODE=42", "ADDED=1"), null, List.of("over", "two words"), null, null, null);
+        GuestConfig guest = GuestConfig.builder()
+                .init(InitMode.AUTO)
+                .hostname("kiln-vm")
+                .env(List.of("EXIT_CODE=42", "ADDED=1"))
+                .cmd(List.of("over", "two words"))
+                .build();
         Path image = tmp.resolve("show.ext4");
         BootSupport.buildImage(root, CONFIG, guest, image, p -> false);
 
@@ -83,8 +87,12 @@ class BusyboxBootTest {
 
     @Test
     void rootIsWritableAndTheWriteSurvivesPowerOff() throws IOException {
-        GuestConfig guest = new GuestConfig(InitMode.KILN, null, null, null, null, null, null, null, null,
-                List.of("/bin/sh", "-c", "echo written-in-vm > /data/out.txt && echo wrote"), null, "root", "/", null);
+        GuestConfig guest = GuestConfig.builder()
+                .init(InitMode.KILN)
+                .entrypoint(List.of("/bin/sh", "-c", "echo written-in-vm > /data/out.txt && echo wrote"))
+                .user("root")
+                .workdir("/")
+                .build();
         Path image = tmp.resolve("rw.ext4");
         BootSupport.buildImage(root, CONFIG, guest, image, p -> false);
 
@@ -100,8 +108,7 @@ class BusyboxBootTest {
 
     @Test
     void failuresArePrintedAndGiveANonZeroStatus() throws IOException {
-        GuestConfig guest = new GuestConfig(InitMode.KILN, null, null, null, null, null, null, null, null,
-                List.of("/no/such/program"), null, null, null, null);
+        GuestConfig guest = GuestConfig.builder().init(InitMode.KILN).entrypoint(List.of("/no/such/program")).build();
         Path image = tmp.resolve("missing.ext4");
         BootSupport.buildImage(root, CONFIG, guest, image, p -> false);
         BootSupport.Boot missing = BootSupport.boot(BootSupport.tcg(image, kernel, Duration.ofSeconds(120)));
@@ -111,8 +118,7 @@ class BusyboxBootTest {
         assertThat(dev.kiln.cli.Main.run("run", image.toString(), "--kernel", kernel.toString(), "--accel", "tcg",
                 "--append", "quiet", "--timeout", "120s")).isEqualTo(127);
 
-        GuestConfig badUser = new GuestConfig(InitMode.KILN, null, null, null, null, null, null, null, null,
-                null, null, "nobody-here", null, null);
+        GuestConfig badUser = GuestConfig.builder().init(InitMode.KILN).user("nobody-here").build();
         Path image2 = tmp.resolve("baduser.ext4");
         BootSupport.buildImage(root, CONFIG, badUser, image2, p -> false);
         BootSupport.Boot user = BootSupport.boot(BootSupport.tcg(image2, kernel, Duration.ofSeconds(120)));
@@ -148,8 +154,12 @@ class BusyboxBootTest {
                 """);
         ImageConfig noProgram = new ImageConfig(List.of(), List.of(), List.of("PATH=/usr/bin:/bin"), null, null,
                 List.of(), Map.of());
-        GuestConfig guest = new GuestConfig(InitMode.AUTO, agent, null, null, List.of("AGENT_MODE=inittab"), script,
-                null, null, null, null, null, null, null, null);
+        GuestConfig guest = GuestConfig.builder()
+                .init(InitMode.AUTO)
+                .agent(agent, null)
+                .agentEnv(List.of("AGENT_MODE=inittab"))
+                .script(script)
+                .build();
         Path image = tmp.resolve("own-init.ext4");
         BootSupport.buildImage(own, noProgram, guest, image, p -> false);
         String inittab = Ext4Image.debugfs(image, "cat /etc/inittab");

@@ -59,8 +59,13 @@ class GuestStageTest {
 
     @Test
     void writesEffectiveConfigWithOverrides() throws Exception {
-        GuestConfig g = new GuestConfig(InitMode.KILN, null, null, null, null, null, null, null,
-                List.of("A=2", "B=x=y"), null, List.of("--debug", "two words"), "1000:1000", "/work", null);
+        GuestConfig g = GuestConfig.builder()
+                .init(InitMode.KILN)
+                .env(List.of("A=2", "B=x=y"))
+                .cmd(List.of("--debug", "two words"))
+                .user("1000:1000")
+                .workdir("/work")
+                .build();
         var out = run(APP, g);
         assertThat(initConf(out)).containsExactly("entrypoint=/app", "cmd=--debug", "cmd=two words",
                 "env=PATH=/bin", "env=A=2", "env=B=x=y", "workdir=/work", "user=1000:1000");
@@ -71,8 +76,7 @@ class GuestStageTest {
 
     @Test
     void newEntrypointDropsTheImageCmd() throws Exception {
-        GuestConfig g = new GuestConfig(InitMode.KILN, null, null, null, null, null, null, null, null,
-                List.of("/bin/sh", "-c"), null, null, null, null);
+        GuestConfig g = GuestConfig.builder().init(InitMode.KILN).entrypoint(List.of("/bin/sh", "-c")).build();
         assertThat(initConf(run(APP, g))).startsWith("entrypoint=/bin/sh", "entrypoint=-c", "env=PATH=/bin");
     }
 
@@ -81,9 +85,16 @@ class GuestStageTest {
         Path agent = Files.writeString(tmp.resolve("agent"), "#!/bin/sh\n");
         Path script = Files.writeString(tmp.resolve("script"), "#!/bin/sh\n");
         Path extra = Files.writeString(tmp.resolve("extra"), "data");
-        GuestConfig g = new GuestConfig(InitMode.AUTO, agent, null, List.of("-v"), List.of("TOKEN=t"), script,
-                "vm1.example", List.of("10.0.2.3", "2001:db8::1"), null, null, null, null, null,
-                List.of(new FileSpec(extra, "/opt/x/extra", 0600, 5L, 6L)));
+        GuestConfig g = GuestConfig.builder()
+                .init(InitMode.AUTO)
+                .agent(agent, null)
+                .agentArgs(List.of("-v"))
+                .agentEnv(List.of("TOKEN=t"))
+                .script(script)
+                .hostname("vm1.example")
+                .dns(List.of("10.0.2.3", "2001:db8::1"))
+                .file(new FileSpec(extra, "/opt/x/extra", 0600, 5L, 6L))
+                .build();
         var out = run(APP, g, dir("etc"), link("etc/resolv.conf", "../run/systemd/resolve/stub-resolv.conf"));
         assertThat(out.get("usr/local/bin/kiln-agent").entry().mode()).isEqualTo(0755);
         assertThat(out.get("etc/kiln/script").entry().mode()).isEqualTo(0755);
@@ -104,8 +115,7 @@ class GuestStageTest {
     @Test
     void autoKeepsSystemdAndRegistersUnits(@TempDir Path tmp) throws Exception {
         Path agent = Files.writeString(tmp.resolve("agent"), "#!/bin/sh\n");
-        GuestConfig g = new GuestConfig(InitMode.AUTO, agent, "/opt/agent", null, null, null, null, null, null,
-                null, null, null, null, null);
+        GuestConfig g = GuestConfig.builder().init(InitMode.AUTO).agent(agent, "/opt/agent").build();
         var out = run(ImageConfig.empty(), g, dir("usr"), dir("usr/lib"), dir("usr/lib/systemd"),
                 file("usr/lib/systemd/systemd", "ELF"), link("lib", "usr/lib"), dir("usr/sbin"),
                 link("sbin", "usr/sbin"), link("usr/sbin/init", "../lib/systemd/systemd"), dir("etc"));
@@ -129,8 +139,7 @@ class GuestStageTest {
     @Test
     void busyboxInittabIsExtended(@TempDir Path tmp) throws Exception {
         Path script = Files.writeString(tmp.resolve("s"), "#!/bin/sh\n");
-        GuestConfig g = new GuestConfig(InitMode.AUTO, null, null, null, null, script, null, null, null,
-                null, null, null, null, null);
+        GuestConfig g = GuestConfig.builder().init(InitMode.AUTO).script(script).build();
         var out = run(new ImageConfig(null, List.of("/sbin/init"), null, null, null, null, null), g,
                 dir("bin"), file("bin/busybox", "ELF"), dir("sbin"), link("sbin/init", "/bin/busybox"),
                 dir("etc"), file("etc/inittab", "::sysinit:/etc/init.d/rcS"));
@@ -141,8 +150,7 @@ class GuestStageTest {
     @Test
     void openrcGetsServicesInTheDefaultRunlevel(@TempDir Path tmp) throws Exception {
         Path agent = Files.writeString(tmp.resolve("agent"), "#!/bin/sh\n");
-        GuestConfig g = new GuestConfig(InitMode.AUTO, agent, null, null, null, null, null, null, null,
-                null, null, null, null, null);
+        GuestConfig g = GuestConfig.builder().init(InitMode.AUTO).agent(agent, null).build();
         var out = run(ImageConfig.empty(), g, dir("sbin"), file("sbin/openrc", "ELF"), link("sbin/init", "/bin/busybox"),
                 dir("bin"), file("bin/busybox", "ELF"));
         assertThat(out.get("etc/init.d/kiln-agent").text()).startsWith("#!/sbin/openrc-run").contains("supervise-daemon");
@@ -158,8 +166,7 @@ class GuestStageTest {
     @Test
     void theHelperBinaryFollowsTheImagePlatformAndIsOnlyNeededWhenInstalled(@TempDir Path tmp) throws Exception {
         Path agent = Files.writeString(tmp.resolve("agent"), "#!/bin/sh\n");
-        GuestConfig withAgent = new GuestConfig(InitMode.AUTO, agent, null, null, null, null, null, null, null,
-                null, null, null, null, null);
+        GuestConfig withAgent = GuestConfig.builder().init(InitMode.AUTO).agent(agent, null).build();
         java.util.function.Supplier<dev.kiln.entry.EntryStream> systemd = () -> Entries.of(dir("lib"),
                 dir("lib/systemd"), file("lib/systemd/systemd", "ELF"), dir("sbin"),
                 link("sbin/init", "/lib/systemd/systemd"));
@@ -179,35 +186,40 @@ class GuestStageTest {
 
     @Test
     void rejectsBadOptionsBeforeReadingTheImage(@TempDir Path tmp) {
-        assertThatThrownBy(() -> GuestStage.apply(Entries.of(), APP, new GuestConfig(null, tmp.resolve("missing"),
-                null, null, null, null, null, null, null, null, null, null, null, null), 0))
+        assertThatThrownBy(() -> GuestStage.apply(Entries.of(), APP, GuestConfig.builder()
+                .agent(tmp.resolve("missing"), null)
+                .build(), 0))
                 .isInstanceOf(KilnException.class).hasMessageStartingWith(tmp.resolve("missing") + ": --agent");
-        assertThatThrownBy(() -> GuestStage.apply(Entries.of(), APP, new GuestConfig(null, null, null, null, null,
-                null, null, List.of("example.com"), null, null, null, null, null, null), 0))
+        assertThatThrownBy(() -> GuestStage.apply(Entries.of(), APP, GuestConfig.builder()
+                .dns(List.of("example.com"))
+                .build(), 0))
                 .hasMessageStartingWith("--dns example.com");
-        assertThatThrownBy(() -> GuestStage.apply(Entries.of(), APP, new GuestConfig(null, null, null, null, null,
-                null, "bad_name!", null, null, null, null, null, null, null), 0))
+        assertThatThrownBy(() -> GuestStage.apply(Entries.of(), APP, GuestConfig.builder()
+                .hostname("bad_name!")
+                .build(), 0))
                 .hasMessageStartingWith("--hostname bad_name!");
-        assertThatThrownBy(() -> GuestStage.apply(Entries.of(), APP, new GuestConfig(null, null, null, null, null,
-                null, null, null, List.of("NOVALUE"), null, null, null, null, null), 0))
+        assertThatThrownBy(() -> GuestStage.apply(Entries.of(), APP, GuestConfig.builder()
+                .env(List.of("NOVALUE"))
+                .build(), 0))
                 .hasMessageStartingWith("--env NOVALUE");
     }
 
     @Test
     void fileOverAnImageDirectoryFails(@TempDir Path tmp) throws Exception {
         Path f = Files.writeString(tmp.resolve("f"), "x");
-        GuestConfig g = new GuestConfig(InitMode.NONE, null, null, null, null, null, null, null, null, null, null,
-                null, null, List.of(new FileSpec(f, "/etc", null, null, null)));
+        GuestConfig g = GuestConfig.builder().init(InitMode.NONE).file(new FileSpec(f, "/etc", null, null, null)).build();
         assertThatThrownBy(() -> run(APP, g, dir("etc"))).isInstanceOf(KilnException.class)
                 .hasMessage("/etc: is a directory in the image");
     }
 
     @Test
     void inlineContentsSymlinksAndDirectories() throws Exception {
-        GuestConfig g = new GuestConfig(InitMode.NONE, null, null, null, null, null, null, null, null, null, null,
-                null, null, List.of(new FileSpec(null, "/etc/motd", null, null, null, "hi\n".getBytes(), null, false),
-                new FileSpec(null, "/srv/data", 0700, 7L, 8L, null, null, true),
-                new FileSpec(null, "/usr/bin/tool", null, null, null, null, "/opt/tool", false)));
+        GuestConfig g = GuestConfig.builder()
+                .init(InitMode.NONE)
+                .file(new FileSpec(null, "/etc/motd", null, null, null, "hi\n".getBytes(), null, false))
+                .file(new FileSpec(null, "/srv/data", 0700, 7L, 8L, null, null, true))
+                .file(new FileSpec(null, "/usr/bin/tool", null, null, null, null, "/opt/tool", false))
+                .build();
         var out = run(APP, g, dir("usr"), dir("usr/bin"));
         assertThat(out.get("etc/motd").text()).isEqualTo("hi\n");
         assertThat(out.get("etc/motd").entry().mode()).isEqualTo(0644);

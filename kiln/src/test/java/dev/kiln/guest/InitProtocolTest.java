@@ -69,8 +69,14 @@ class InitProtocolTest {
     void initConfRoundTripsEveryKey() throws IOException {
         Path script = Files.writeString(tmp.resolve("script"), "#!/bin/sh\n");
         Path agent = Files.writeString(tmp.resolve("agent"), "#!/bin/sh\n");
-        GuestConfig guest = new GuestConfig(InitMode.KILN, agent, "/opt/agent", List.of("-v", "a b"), List.of("T=1"),
-                script, "vm1", null, null, null, null, null, null, null);
+        GuestConfig guest = GuestConfig.builder()
+                .init(InitMode.KILN)
+                .agent(agent, "/opt/agent")
+                .agentArgs(List.of("-v", "a b"))
+                .agentEnv(List.of("T=1"))
+                .script(script)
+                .hostname("vm1")
+                .build();
         assertMerged(initConf(guest), null,
                 "entrypoint=/app", "entrypoint=two words",
                 "cmd=--flag=\"quoted\"", "cmd=line\nbreak", "cmd=ünïcode",
@@ -151,7 +157,7 @@ class InitProtocolTest {
     }
 
     private static GuestConfig plain() {
-        return new GuestConfig(InitMode.KILN, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return GuestConfig.builder().init(InitMode.KILN).build();
     }
 
     private static byte[] initConf(GuestConfig guest) throws IOException {
