@@ -6,7 +6,6 @@ import dev.kiln.source.Image;
 import dev.kiln.source.Layer;
 import dev.kiln.source.Sources;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -24,8 +23,6 @@ public final class InspectCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SOURCE", description = "The image to inspect.")
     String source;
 
-    @Mixin
-    SourceOptionsMixin sourceOptions;
 
     @Spec
     CommandSpec spec;
@@ -33,7 +30,7 @@ public final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (Image image = Sources.open(source, sourceOptions.toSourceOptions())) {
+        try (Image image = Sources.open(source, BuildSpec.fetchingOptions(spec))) {
             out.println("source:    " + source);
             out.println("manifest:  " + image.manifestDigest().orElse("-"));
             out.println("platform:  " + image.platform().orElse("-"));

@@ -2,6 +2,7 @@ package dev.kiln.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
@@ -16,10 +17,10 @@ public final class Main {
     private static final Map<String, Supplier<Object>> SUBCOMMANDS = new LinkedHashMap<>();
 
     static {
-        SUBCOMMANDS.put("build", BuildCommand::new);
-        SUBCOMMANDS.put("inspect", InspectCommand::new);
+        SUBCOMMANDS.put("build", BuildCommand::commandSpec);
+        SUBCOMMANDS.put("inspect", () -> withFetchingOptions(new InspectCommand()));
         SUBCOMMANDS.put("run", RunCommand::new);
-        SUBCOMMANDS.put("pull", PullCommand::new);
+        SUBCOMMANDS.put("pull", () -> withFetchingOptions(new PullCommand()));
         SUBCOMMANDS.put("cache", CacheCommand::new);
         SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
     }
@@ -51,6 +52,13 @@ public final class Main {
         }
         cli.setExecutionExceptionHandler(new ErrorHandler());
         return cli;
+    }
+
+    /** An annotated command with the options of {@link BuildKeys#FETCHING} added (declared once, for build too). */
+    private static CommandSpec withFetchingOptions(Object command) {
+        CommandSpec spec = CommandSpec.forAnnotatedObject(command);
+        SpecOptions.addTo(spec, BuildKeys.FETCHING, false);
+        return spec;
     }
 
     /** The first argument that is not an option; kiln's own options (--debug, --help, --version) take no value. */

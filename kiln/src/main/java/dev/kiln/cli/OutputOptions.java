@@ -3,42 +3,21 @@ package dev.kiln.cli;
 import dev.kiln.KilnException;
 import dev.kiln.output.Compression;
 import dev.kiln.output.OutputFormat;
-import dev.kiln.output.OutputPlan;
 import dev.kiln.output.OutputSpec;
-import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Which outputs a build writes (besides or instead of -o's ext4 image), and how. */
-public final class OutputOptions {
-    @Option(names = "--format", paramLabel = "FORMAT[=PATH]",
-            description = "Also write FORMAT (repeatable): ext4, qcow2, initramfs, kernel+initrd, tar. "
-                    + "Without PATH, the path is -o's with the format's suffix (rootfs.qcow2, rootfs.cpio.gz, "
-                    + "rootfs-boot/, rootfs.tar). Without -o, only the --format outputs are written. "
-                    + "PATH - is standard output, for tar and initramfs.")
-    List<String> formats = new ArrayList<>();
+/** Which outputs -o, --format and --compress ask for (the flags are declared in {@link BuildKeys}). */
+final class OutputOptions {
+    final List<String> formats;
+    final String compress;
 
-    @Option(names = "--compress", paramLabel = "gzip|zstd|none",
-            description = "Compression of initramfs, kernel+initrd's initrd.img and tar outputs. "
-                    + "Default: gzip for initramfs, for tar from its name (.tar.gz, .tar.zst), else none.")
-    String compress;
-
-    @Option(names = "--strict", description = "Fail when an output cannot keep something (xattrs in an initramfs).")
-    boolean strict;
-
-    @Option(names = "--kernel", paramLabel = "FILE",
-            description = "Kernel for kernel+initrd. Default: the image's /kernel or /boot/vmlinuz*.")
-    Path kernel;
-
-    @Option(names = "--kernel-image", paramLabel = "REF",
-            description = "Take kernel+initrd's kernel from this image's /kernel or /boot/vmlinuz* (LinuxKit style).")
-    String kernelImage;
-
-    @Option(names = "--cmdline", paramLabel = "ARGS",
-            description = "Appended to kernel+initrd's cmdline (" + OutputPlan.KernelSpec.DEFAULT_CMDLINE + ").")
-    String cmdline;
+    OutputOptions(List<String> formats, String compress) {
+        this.formats = formats;
+        this.compress = compress;
+    }
 
     /** The outputs asked for by {@code -o} (ext4, may be null) and {@code --format}. */
     List<OutputSpec> outputs(Path ext4Output) {
@@ -78,12 +57,5 @@ public final class OutputOptions {
             }
         }
         return ext4Output.resolveSibling(name + suffix);
-    }
-
-    OutputPlan.KernelSpec kernelSpec() {
-        if (kernel != null && kernelImage != null) {
-            throw new KilnException("--kernel and --kernel-image: give one of them");
-        }
-        return new OutputPlan.KernelSpec(kernel, kernelImage, cmdline);
     }
 }

@@ -2,10 +2,12 @@ package dev.kiln.cli;
 
 import dev.kiln.KilnException;
 import dev.kiln.source.registry.RegistrySource;
+import dev.kiln.source.SourceOptions;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -22,8 +24,9 @@ public final class PullCommand implements Callable<Integer> {
             description = "OCI layout to write (created if absent). TAG defaults to the reference's tag.")
     String to;
 
-    @Mixin
-    SourceOptionsMixin sourceOptions;
+
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
@@ -37,8 +40,9 @@ public final class PullCommand implements Callable<Integer> {
             name = rest.substring(colon + 1);
             rest = rest.substring(0, colon);
         }
-        RegistrySource.Pulled p = RegistrySource.pull(reference, sourceOptions.toSourceOptions(), Path.of(rest), name);
-        if (!sourceOptions.quiet) {
+        SourceOptions options = BuildSpec.fetchingOptions(spec);
+        RegistrySource.Pulled p = RegistrySource.pull(reference, options, Path.of(rest), name);
+        if (!options.quiet()) {
             System.err.println(p.reference() + ": saved " + p.manifestDigest()
                     + (p.platform().isEmpty() ? "" : " (" + p.platform() + ")") + ", " + p.layers() + (p.layers() == 1 ? " layer" : " layers") + ", to oci:"
                     + rest + (p.name() != null ? ":" + p.name() : ""));

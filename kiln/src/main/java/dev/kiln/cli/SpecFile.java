@@ -5,9 +5,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.kiln.KilnException;
-import dev.kiln.output.OutputSpec;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -15,25 +15,40 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Objects;
 
 /**
- * Reads {@code kiln.yaml} into a {@link BuildSpec}. The YAML is read as a tree that remembers
- * the line of every key, so that unknown keys, wrong types and missing files are reported as
- * {@code kiln.yaml:LINE: KEY: problem}. Relative paths are relative to the file's directory.
+ * Reads {@code kiln.yaml} by the keys declared in {@link BuildKeys}. The YAML is read as a tree
+ * that remembers the line of every key and list item, so that unknown keys, wrong types and bad
+ * values are reported as {@code kiln.yaml:LINE: KEY: problem}. Relative paths are relative to
+ * the file's directory.
  */
 final class SpecFile {
     /** A YAML value with the line of its key (or list item): a map, a list, a scalar or null. */
     record Node(Object value, int line) {
+        /** What the value is, for messages: "a list", "'text'", "a number (12)". */
+        String describe() {
+            if (value == null) {
+                return "nothing";
+            }
+            if (value instanceof Map) {
+                return "a mapping";
+            }
+            if (value instanceof List) {
+                return "a list";
+            }
+            Scalar s = (Scalar) value;
+            return switch (s.token()) {
+                case VALUE_TRUE, VALUE_FALSE -> "a boolean (" + s.text() + ")";
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number (" + s.text() + ")";
+                default -> "'" + s.text() + "'";
+            };
+        }
     }
 
     /** A scalar's text and what YAML made of it (string, number, boolean). */
     record Scalar(String text, JsonToken token) {
     }
-
-    static final Set<String> TOP = Set.of("image", "platform", "size", "headroom", "inodes", "label", "journal",
-            "init", "agent", "script", "files", "env", "hostname", "dns", "entrypoint", "cmd", "user", "workdir",
-            "kernel", "outputs", "strict");
 
     private final String name;
     private final Path dir;
@@ -43,13 +58,19 @@ final class SpecFile {
         this.dir = file.toAbsolutePath().getParent();
     }
 
+    /** The build spec in {@code file}. */
     static BuildSpec read(Path file) throws IOException {
+        return new BuildSpec(read(file, BuildKeys.ALL));
+    }
+
+    /** The values of {@code keys} in {@code file}; any other key is an error. */
+    static SpecMap read(Path file, List<SpecKey<?>> keys) throws IOException {
         SpecFile f = new SpecFile(file);
         if (Files.isDirectory(file)) {
             throw new KilnException(file + ": is a directory, not a spec file");
         }
         Node root;
-        try (JsonParser p = new YAMLFactory().createParser(Files.newInputStream(file))) {
+        try (InputStream in = Files.newInputStream(file); JsonParser p = new YAMLFactory().createParser(in)) {
             JsonToken t = p.nextToken();
             root = t == null ? new Node(Map.of(), 1) : f.parse(p, t, 1);
         } catch (NoSuchFileException e) {
@@ -58,7 +79,7 @@ final class SpecFile {
             throw new KilnException(file + ":" + e.getLocation().getLineNr() + ": not valid YAML: "
                     + e.getOriginalMessage());
         }
-        return f.toSpec(root);
+        return f.mapping(root, "(top level)", null, keys);
     }
 
     private Node parse(JsonParser p, JsonToken t, int line) throws IOException {
@@ -70,7 +91,7 @@ final class SpecFile {
                     int keyLine = p.currentTokenLocation().getLineNr();
                     Node value = parse(p, p.nextToken(), keyLine);
                     if (map.put(key, value) != null) {
-                        throw error(keyLine, key, "given twice");
+                        throw new KilnException(name + ":" + keyLine + ": " + key + ": given twice");
                     }
                 }
                 return new Node(map, line);
@@ -91,240 +112,68 @@ final class SpecFile {
         }
     }
 
-    private BuildSpec toSpec(Node root) {
-        Map<String, Node> top = map(root, "(top level)", TOP);
-        BuildSpec s = new BuildSpec();
-        s.image = BuildSpec.resolveImage(str(top, "image"), dir);
-        s.platform = str(top, "platform");
-        s.size = str(top, "size");
-        s.headroom = top.containsKey("headroom") ? number(top.get("headroom"), "headroom") : null;
-        s.inodes = top.containsKey("inodes") ? integer(top.get("inodes"), "inodes") : null;
-        s.label = str(top, "label");
-        s.journal = bool(top, "journal");
-        s.strict = bool(top, "strict");
-        s.init = str(top, "init");
-        Node agent = top.get("agent");
-        if (agent != null && agent.value() instanceof Map) {
-            Map<String, Node> a = map(agent, "agent", Set.of("path", "dest", "args", "env"));
-            s.agent = existing(a.get("path"), "agent.path");
-            s.agentDest = str(a, "dest", "agent.dest");
-            s.agentArgs = list(a.get("args"), "agent.args");
-            s.agentEnv = env(a.get("env"), "agent.env");
-        } else if (agent != null) {
-            s.agent = existing(agent, "agent");
+    /**
+     * Reads mapping {@code n}, the value of {@code holder} (null at the top level) whose keys
+     * are {@code keys}; {@code where} names it in messages ("agent", "files[2]").
+     */
+    private SpecMap mapping(Node n, String where, SpecKey<?> holder, List<SpecKey<?>> keys) {
+        Origin here = new Origin.InFile(name, n.line(), where);
+        if (!(n.value() instanceof Map<?, ?> raw)) {
+            throw here.error(new SpecProblem("expected a mapping of keys to values, got " + n.describe()));
         }
-        s.script = top.containsKey("script") ? existing(top.get("script"), "script") : null;
-        s.env = env(top.get("env"), "env");
-        s.hostname = str(top, "hostname");
-        s.dns = list(top.get("dns"), "dns");
-        s.entrypoint = list(top.get("entrypoint"), "entrypoint");
-        s.cmd = list(top.get("cmd"), "cmd");
-        s.user = str(top, "user");
-        s.workdir = str(top, "workdir");
-        if (top.get("files") != null) {
-            s.files = new ArrayList<>();
-            List<Node> files = items(top.get("files"), "files");
-            for (int i = 0; i < files.size(); i++) {
-                String key = "files[" + i + "]";
-                Map<String, Node> f = map(files.get(i), key, Set.of("path", "source", "contents", "symlink",
-                        "directory", "mode", "uid", "gid"));
-                String path = str(f, "path", key + ".path");
-                if (path == null) {
-                    throw error(files.get(i).line(), key, "path is missing");
-                }
-                s.files.add(new BuildSpec.FileEntry(path,
-                        f.containsKey("source") ? existing(f.get("source"), key + ".source") : null,
-                        str(f, "contents", key + ".contents"), str(f, "symlink", key + ".symlink"),
-                        f.containsKey("directory") ? bool(f.get("directory"), key + ".directory") : null,
-                        f.containsKey("mode") ? mode(f.get("mode"), key + ".mode") : null,
-                        f.containsKey("uid") ? integer(f.get("uid"), key + ".uid") : null,
-                        f.containsKey("gid") ? integer(f.get("gid"), key + ".gid") : null));
+        String prefix = holder == null ? "" : where + ".";
+        SpecMap values = new SpecMap(holder, keys, here);
+        for (Map.Entry<?, ?> e : raw.entrySet()) {
+            String keyName = (String) e.getKey();
+            Node value = (Node) e.getValue();
+            SpecKey<?> key = keys.stream().filter(k -> keyName.equals(k.name())).findFirst().orElse(null);
+            Origin at = new Origin.InFile(name, value.line(), prefix + keyName);
+            if (key == null) {
+                throw at.error(new SpecProblem("unknown key; expected one of " + keys.stream().map(SpecKey::name)
+                        .filter(Objects::nonNull).sorted().toList()));
             }
-        }
-        if (top.get("kernel") != null) {
-            Map<String, Node> k = map(top.get("kernel"), "kernel", Set.of("path", "image", "cmdline"));
-            s.kernelPath = k.containsKey("path") ? existing(k.get("path"), "kernel.path") : null;
-            s.kernelImage = str(k, "image", "kernel.image");
-            s.cmdline = str(k, "cmdline", "kernel.cmdline");
-        }
-        if (top.get("outputs") != null) {
-            s.outputs = new ArrayList<>();
-            List<Node> outs = items(top.get("outputs"), "outputs");
-            for (int i = 0; i < outs.size(); i++) {
-                String key = "outputs[" + i + "]";
-                Map<String, Node> o = map(outs.get(i), key, Set.of("format", "path", "compress"));
-                String format = str(o, "format", key + ".format");
-                String path = str(o, "path", key + ".path");
-                if (format == null || path == null) {
-                    throw error(outs.get(i).line(), key, "needs both format and path");
-                }
-                String resolved = path.equals(OutputSpec.STDOUT) ? path : dir.resolve(path).normalize().toString();
-                s.outputs.add(new BuildSpec.OutputEntry(format, resolved,
-                        str(o, "compress", key + ".compress")));
+            if (value.value() == null) {
+                continue;   // "key:" with nothing after it: not given
             }
-        }
-        return s;
-    }
-
-    private Map<String, Node> map(Node n, String key, Set<String> allowed) {
-        if (!(n.value() instanceof Map<?, ?>)) {
-            throw error(n.line(), key, "expected a mapping of keys to values, got " + kind(n));
-        }
-        @SuppressWarnings("unchecked")
-        Map<String, Node> m = (Map<String, Node>) n.value();
-        for (Map.Entry<String, Node> e : m.entrySet()) {
-            if (!allowed.contains(e.getKey())) {
-                String prefix = key.equals("(top level)") ? "" : key + ".";
-                throw error(e.getValue().line(), prefix + e.getKey(), "unknown key; expected one of "
-                        + allowed.stream().sorted().toList());
-            }
-        }
-        return m;
-    }
-
-    private List<Node> items(Node n, String key) {
-        if (!(n.value() instanceof List<?>)) {
-            throw error(n.line(), key, "expected a list, got " + kind(n));
-        }
-        @SuppressWarnings("unchecked")
-        List<Node> l = (List<Node>) n.value();
-        return l;
-    }
-
-    private String str(Map<String, Node> m, String key) {
-        return str(m, key, key);
-    }
-
-    private String str(Map<String, Node> m, String key, String where) {
-        Node n = m.get(key);
-        if (n == null || n.value() == null) {
-            return null;
-        }
-        if (!(n.value() instanceof Scalar s)) {
-            throw error(n.line(), where, "expected a single value, got " + kind(n));
-        }
-        return s.text();
-    }
-
-    private Boolean bool(Map<String, Node> m, String key) {
-        return m.get(key) == null ? null : bool(m.get(key), key);
-    }
-
-    private Boolean bool(Node n, String key) {
-        if (n.value() instanceof Scalar s && (s.token() == JsonToken.VALUE_TRUE || s.token() == JsonToken.VALUE_FALSE)) {
-            return s.token() == JsonToken.VALUE_TRUE;
-        }
-        throw error(n.line(), key, "expected true or false, got " + kind(n));
-    }
-
-    private Long integer(Node n, String key) {
-        if (n.value() instanceof Scalar s && s.token() == JsonToken.VALUE_NUMBER_INT) {
             try {
-                return Long.parseLong(s.text().replace("_", ""));
-            } catch (NumberFormatException e) {
-                // fall through to the error
+                put(values, key, value, prefix + keyName, at);
+            } catch (SpecProblem p) {
+                throw at.error(p);
             }
         }
-        throw error(n.line(), key, "expected a whole number, got " + kind(n));
-    }
-
-    private Double number(Node n, String key) {
-        if (n.value() instanceof Scalar s && (s.token() == JsonToken.VALUE_NUMBER_INT
-                || s.token() == JsonToken.VALUE_NUMBER_FLOAT)) {
-            return Double.parseDouble(s.text());
-        }
-        throw error(n.line(), key, "expected a number, got " + kind(n));
-    }
-
-    /** Octal permission bits: 0755, "755" or 0o755. */
-    private Integer mode(Node n, String key) {
-        if (n.value() instanceof Scalar s) {
-            String t = s.text().startsWith("0o") ? s.text().substring(2) : s.text();
+        if (holder != null) {
             try {
-                int mode = Integer.parseInt(t, 8);
-                if (mode >= 0 && mode <= 07777) {
-                    return mode;
+                holder.checkMappingValue(values);
+            } catch (SpecProblem p) {
+                throw here.error(p);
+            }
+        }
+        return values;
+    }
+
+    private <T> void put(SpecMap into, SpecKey<T> key, Node value, String where, Origin at) {
+        into.put(key, read(key, value, where), at);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> T read(SpecKey<T> key, Node n, String where) {
+        return switch (key.shape()) {
+            case VALUE -> key.fromYaml(n, dir);
+            case MAPPING -> {
+                boolean shorthand = key.shorthand() != null && n.value() instanceof Scalar;
+                Node m = shorthand ? new Node(Map.of(key.shorthand().name(), n), n.line()) : n;
+                yield (T) mapping(m, where, key, key.children());
+            }
+            case ITEMS -> {
+                if (!(n.value() instanceof List<?> raw)) {
+                    throw new SpecProblem("expected a list, got " + n.describe());
                 }
-            } catch (NumberFormatException e) {
-                // fall through to the error
-            }
-        }
-        throw error(n.line(), key, "expected octal permission bits such as 0644, got " + kind(n));
-    }
-
-    /** A list of strings; a single value is a list of one. */
-    private List<String> list(Node n, String key) {
-        if (n == null || n.value() == null) {
-            return null;
-        }
-        if (n.value() instanceof Scalar s) {
-            return List.of(s.text());
-        }
-        List<String> out = new ArrayList<>();
-        for (Node item : items(n, key)) {
-            if (!(item.value() instanceof Scalar s)) {
-                throw error(item.line(), key, "expected a list of single values, got an item that is " + kind(item));
-            }
-            out.add(s.text());
-        }
-        return out;
-    }
-
-    /** Environment as a list of NAME=VALUE or a mapping NAME: VALUE. */
-    private List<String> env(Node n, String key) {
-        if (n != null && n.value() instanceof Map<?, ?> raw) {
-            List<String> out = new ArrayList<>();
-            @SuppressWarnings("unchecked")
-            Map<String, Node> m = (Map<String, Node>) raw;
-            for (Map.Entry<String, Node> e : m.entrySet()) {
-                String v = str(m, e.getKey(), key + "." + e.getKey());
-                out.add(e.getKey() + "=" + (v == null ? "" : v));
-            }
-            return out;
-        }
-        List<String> l = list(n, key);
-        if (l != null) {
-            for (String s : l) {
-                if (s.indexOf('=') <= 0) {
-                    throw error(n.line(), key, "'" + s + "' is not NAME=VALUE");
+                List<SpecMap> items = new ArrayList<>();
+                for (Object item : raw) {
+                    items.add(mapping((Node) item, where + "[" + items.size() + "]", key, key.children()));
                 }
+                yield (T) List.copyOf(items);
             }
-        }
-        return l;
-    }
-
-    /** A path to a host file that must exist, resolved against the spec's directory. */
-    private String existing(Node n, String key) {
-        if (n == null || !(n.value() instanceof Scalar s)) {
-            throw error(n == null ? 0 : n.line(), key, "expected a file path, got " + (n == null ? "nothing" : kind(n)));
-        }
-        Path p = dir.resolve(s.text()).normalize();
-        if (!Files.exists(p)) {
-            throw error(n.line(), key, p + ": no such file");
-        }
-        return p.toString();
-    }
-
-    private static String kind(Node n) {
-        Object v = n.value();
-        if (v == null) {
-            return "nothing";
-        }
-        if (v instanceof Map) {
-            return "a mapping";
-        }
-        if (v instanceof List) {
-            return "a list";
-        }
-        Scalar s = (Scalar) v;
-        return switch (s.token()) {
-            case VALUE_TRUE, VALUE_FALSE -> "a boolean (" + s.text() + ")";
-            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number (" + s.text() + ")";
-            default -> "'" + s.text() + "'";
         };
-    }
-
-    private KilnException error(int line, String key, String problem) {
-        return new KilnException(name + ":" + line + ": " + key + ": " + problem);
     }
 }

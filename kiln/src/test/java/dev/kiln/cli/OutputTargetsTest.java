@@ -142,7 +142,7 @@ class OutputTargetsTest {
     void aSpecFileNamesStandardOutputAsDashToo() throws Exception {
         Path spec = Files.writeString(dir.resolve("kiln.yaml"), "image: tar:rootfs.tar\noutputs:\n"
                 + "  - {format: tar, path: \"-\"}\n  - {format: ext4, path: out.ext4}\n");
-        BuildRequest request = SpecFile.read(spec).toRequest(dev.kiln.source.SourceOptions.defaults(), 0);
+        BuildRequest request = SpecFile.read(spec).toRequest(0);
         assertThat(request.plan().stdout()).hasValueSatisfying(o -> assertThat(o.format()).hasToString("tar"));
         assertThat(request.plan().outputs().get(1).path()).isEqualTo(dir.resolve("out.ext4"));
         assertThat(request.plan().scratchDirectory()).isEqualTo(dir);

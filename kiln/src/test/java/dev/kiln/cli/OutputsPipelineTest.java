@@ -91,7 +91,7 @@ class OutputsPipelineTest {
 
     private BuildRequest request(List<OutputSpec> outputs, boolean strict, Path kernel) {
         return new BuildRequest("test:", SourceOptions.defaults(), Ext4Options.defaults().withSizeBytes(64L << 20),
-                GuestConfig.none(), null, 0,
+                GuestConfig.none(), 0,
                 new OutputPlan(outputs, strict, new OutputPlan.KernelSpec(kernel, null, "quiet")));
     }
 
@@ -178,7 +178,7 @@ class OutputsPipelineTest {
         Tools.check("tar", "-C", tmp.resolve("kroot").toString(), "-cf", tmp.resolve("k.tar").toString(), ".");
         Path other = tmp.resolve("other");
         BuildRequest r = request(List.of(new OutputSpec(OutputFormat.KERNEL_INITRD, other, null)), false, null);
-        r = new BuildRequest(r.source(), r.sourceOptions(), r.ext4(), r.guest(), null, 0, new OutputPlan(
+        r = new BuildRequest(r.source(), r.sourceOptions(), r.ext4(), r.guest(), 0, new OutputPlan(
                 r.plan().outputs(), false, new OutputPlan.KernelSpec(null, "tar:" + tmp.resolve("k.tar"), null)));
         build(r, busyboxImage(false));
         assertThat(Files.readString(other.resolve("kernel"))).isEqualTo("from another image");

@@ -217,8 +217,8 @@ class SpecFileTest {
         assertThat(Tools.check("tar", "-xOf", tmp.resolve("out.tar").toString(), "etc/motd")).isEqualTo("hello\n");
         Path twoKinds = write("two.yaml", "image: tar:root.tar\nfiles:\n  - {path: /x, contents: a, symlink: b}\n"
                 + "outputs:\n  - {format: tar, path: o.tar}\n");
-        assertThat(kiln("build", "-f", twoKinds.toString()).err())
-                .contains("files: /x: give exactly one of a source file, contents, a symlink target or directory");
+        assertThat(kiln("build", "-f", twoKinds.toString()).err()).isEqualTo("kiln: " + twoKinds
+                + ":3: files[0]: /x: give exactly one of a source file, contents, a symlink target or directory\n");
     }
 
     @Test
