@@ -22,6 +22,7 @@ public final class Main {
         SUBCOMMANDS.put("run", RunCommand::new);
         SUBCOMMANDS.put("pull", () -> withFetchingOptions(new PullCommand()));
         SUBCOMMANDS.put("cache", CacheCommand::new);
+        SUBCOMMANDS.put("completion", CompletionCommand::new);
         SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
     }
 
@@ -43,9 +44,10 @@ public final class Main {
         CommandLine cli = new CommandLine(new Main());
         // picocli builds a command's whole model by reflection when it is added, a noticeable
         // part of a short build's start-up: when the command line names a subcommand, that one
-        // is all the parse can reach. `help`, no subcommand or an unknown word gets them all.
+        // is all the parse can reach. `help`, `completion`, no subcommand or an unknown word
+        // gets them all.
         String named = firstWord(args);
-        if (SUBCOMMANDS.containsKey(named) && !named.equals("help")) {
+        if (SUBCOMMANDS.containsKey(named) && !named.equals("help") && !named.equals("completion")) {
             cli.addSubcommand(named, SUBCOMMANDS.get(named).get());
         } else {
             SUBCOMMANDS.forEach((name, command) -> cli.addSubcommand(name, command.get()));

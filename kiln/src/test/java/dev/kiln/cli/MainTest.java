@@ -33,12 +33,13 @@ class MainTest {
     void helpListsEverySubcommand() {
         Result r = kiln("--help");
         assertThat(r.exit()).isZero();
-        assertThat(r.out()).contains("  build ", "  inspect ", "  run ", "  pull ", "  cache ", "  help ");
+        assertThat(r.out()).contains("  build ", "  inspect ", "  run ", "  pull ", "  cache ", "  completion ",
+                "  help ");
     }
 
     @Test
     void eachNamedSubcommandParsesOnItsOwn() {
-        for (String name : new String[] {"build", "inspect", "run", "pull", "cache"}) {
+        for (String name : new String[] {"build", "inspect", "run", "pull", "cache", "completion"}) {
             Result r = kiln("--debug", name, "--help");
             assertThat(r.exit()).as(name).isZero();
             assertThat(r.out()).as(name).startsWith("Usage: kiln " + name + " ");
