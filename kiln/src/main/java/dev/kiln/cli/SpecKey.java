@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -108,7 +109,8 @@ final class SpecKey<T> {
 
     /** A flag that takes a value of this key's kind: {@code --hostname NAME}. */
     SpecKey<T> flag(String label, String help, String... names) {
-        return flag(kind, label, help, names);
+        return flag(Objects.requireNonNull(kind, "a flag of a mapping or list needs the kind of its texts"),
+                label, help, names);
     }
 
     /** A flag whose texts are of {@code textKind}; for keys that read their flags themselves. */
