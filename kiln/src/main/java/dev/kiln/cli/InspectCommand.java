@@ -23,7 +23,6 @@ public final class InspectCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SOURCE", description = "The image to inspect.")
     String source;
 
-
     @Spec
     CommandSpec spec;
 

@@ -24,7 +24,6 @@ public final class PullCommand implements Callable<Integer> {
             description = "OCI layout to write (created if absent). TAG defaults to the reference's tag.")
     String to;
 
-
     @Spec
     CommandSpec spec;
 
