@@ -147,13 +147,20 @@ public final class StepRunner {
         };
     }
 
-    private static void stop(Process process) throws InterruptedException {
-        if (process.isAlive()) {
-            process.destroy();
+    /** Ends QEMU if it still runs; also when this thread is interrupted, QEMU is not left behind. */
+    private static void stop(Process process) {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
             if (!process.waitFor(3, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-                process.waitFor();
+                process.waitFor(10, TimeUnit.SECONDS);
             }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
     }
 
