@@ -121,7 +121,7 @@ public final class StepRunner {
             StepConsole.Phase overdue = null;
             while (!process.waitFor(50, TimeUnit.MILLISECONDS)) {
                 StepConsole.Phase phase = console.phase();
-                if (System.nanoTime() > deadline(phase, console, start)) {
+                if (System.nanoTime() > deadline(phase, console, start, machine.timeout())) {
                     overdue = phase;
                     break;
                 }
@@ -137,11 +137,12 @@ public final class StepRunner {
         }
     }
 
-    private long deadline(StepConsole.Phase phase, StepConsole console, long start) {
+    /** When the host stops waiting for the guest in {@code phase}: QEMU started at {@code start}. */
+    static long deadline(StepConsole.Phase phase, StepConsole console, long start, Duration timeout) {
         return switch (phase) {
             case BOOTING -> start + BOOT_LIMIT.toNanos();
-            case RUNNING -> machine.timeout().isZero() ? Long.MAX_VALUE
-                    : console.startedAt() + machine.timeout().toNanos() + GUEST_MARGIN.toNanos();
+            case RUNNING -> timeout.isZero() ? Long.MAX_VALUE
+                    : console.startedAt() + timeout.toNanos() + GUEST_MARGIN.toNanos();
             case STOPPING -> console.endedAt() + STOP_LIMIT.toNanos();
             case DONE -> console.doneAt() + EXIT_LIMIT.toNanos();
         };
@@ -187,8 +188,15 @@ public final class StepRunner {
         }
     }
 
-    private StepResult outcome(StepConsole console, StepConsole.Phase overdue, Path scratch, String label, long start,
-                               long end, int qemuExit, String stderr) throws IOException {
+    /**
+     * What a finished boot means: a result only when kiln-init reported the command's end and a
+     * clean disk (which the superblock confirms), or when the host had to stop a step past its
+     * limit; everything else is an error.
+     *
+     * @param overdue the phase in which the host gave up waiting and killed QEMU, or null
+     */
+    static StepResult outcome(StepConsole console, StepConsole.Phase overdue, Path scratch, String label, long start,
+                              long end, int qemuExit, String stderr) throws IOException {
         boolean reported = console.status() >= 0 || console.timedOut();
         if (console.error() != null) {
             throw new KilnException(label + ": " + console.error());
