@@ -195,7 +195,7 @@ static int enter_scratch_disk(void) {
     umount2("/dev", MNT_DETACH); /* the initramfs's; the image gets its own */
     if (chdir(NEW_ROOT) < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 || chdir("/") < 0) {
         say("make %s the root: %s", SCRATCH_DISK, strerror(errno));
-        umount2(NEW_ROOT, 0);
+        umount2(NEW_ROOT, MNT_DETACH);
         return -1;
     }
     return 0;
