@@ -8,6 +8,7 @@
  *   users.c      users and groups from the image's files, environments, exec
  *   supervise.c  the agent, the boot script and the main program, and PID 1's wait loop
  *   shutdown.c   stopping everything, clean unmount, powering off
+ *   steps.c      build steps: one command run on the host's scratch disk, reported
  *   main.c       PID 1's start, and the helper modes run by an image's own init (and tests)
  *
  * Built static (musl or glibc), with no dependency on anything in the image.
@@ -20,6 +21,7 @@
 #include <sys/types.h>
 
 #define CONF_PATH "/etc/kiln/init.conf"
+#define STEP_CONF_PATH "/kiln/step.conf" /* in the initramfs the host boots build steps with */
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define MAX_ITEMS 4096
 #define MAX_GROUPS 256
@@ -30,6 +32,10 @@
 #define KILN_ARCH "aarch64"
 #else
 #define KILN_ARCH "unknown"
+/* steps.c */
+void step_mode(void) __attribute__((noreturn));
+int step_config_print(const char *path);
+
 #endif
 
 /* A NULL-terminated array of strings, usable as argv or envp. */
@@ -56,12 +62,14 @@ struct conf {
 extern struct conf conf;
 
 /* util.c */
+extern char last_said[1024];
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 long long now_ms(void);
 void list_add(struct list *l, char *s);
 int starts_with(const char *s, const char *prefix);
 char *slurp(const char *path, size_t *len);
 int write_file(const char *path, const char *content, mode_t mode);
+int make_dirs(const char *path, mode_t mode);
 
 /* protocol.c */
 int conf_load(struct conf *c, const char *path);
@@ -70,9 +78,12 @@ const char *run_config_device(void);
 void conf_argv(const struct conf *c, struct list *argv);
 void conf_write(const struct conf *c, int fd);
 int kernel_param(const char *name, char *value, size_t size);
+void for_each_record(char *buf, size_t len, void (*fn)(void *ctx, char *rec), void *ctx);
+void write_record(int fd, const char *key, const char *value);
 
 /* mounts.c */
 void setup_mounts(void);
+void setup_system_mounts(void);
 void setup_console(void);
 void setup_hostname(void);
 void setup_loopback(void);
@@ -97,7 +108,12 @@ int status_code(int status);
 void supervise(void) __attribute__((noreturn));
 
 /* shutdown.c */
+void stop_everything(int grace_ms);
 void shutdown_and_exit(int code) __attribute__((noreturn));
 void fail(const char *why) __attribute__((noreturn));
+
+/* steps.c */
+void step_mode(void) __attribute__((noreturn));
+int step_config_print(const char *path);
 
 #endif

@@ -9,7 +9,12 @@
  *                                  start them;
  *   kiln-init config [CONF [RUN]]  print the configuration it would use, as init.conf records,
  *                                  from CONF (default /etc/kiln/init.conf) with the run config
- *                                  file RUN applied: the protocol's reader, for tests.
+ *                                  file RUN applied: the protocol's reader, for tests;
+ *   kiln-init step-config [FILE]   the same for a build step's config (steps.c).
+ *
+ * As PID 1 with the argument "kiln-step" it runs one build step instead (steps.c). The kernel
+ * passes the words of its command line it does not know (no "=", no ".") to init as arguments;
+ * "--" would not do, as QEMU appends its own device parameters (microvm) after the host's.
  */
 #include "kiln-init.h"
 
@@ -22,6 +27,7 @@ struct conf conf;
 
 static int helper_mode(int argc, char **argv) {
     const char *what = argc > 1 ? argv[1] : "";
+    if (!strcmp(what, "step-config")) return step_config_print(argc > 2 ? argv[2] : STEP_CONF_PATH);
     if (!strcmp(what, "config")) {
         if (conf_load(&conf, argc > 2 ? argv[2] : CONF_PATH) < 0) return 1;
         if (argc > 3 && conf_apply_run(&conf, argv[3]) < 0) return 1;
@@ -51,13 +57,16 @@ static int helper_mode(int argc, char **argv) {
         if (conf.workdir && *conf.workdir && chdir(conf.workdir) < 0) return 126;
         exec_program(args.items, build_env(&conf.env, NULL, ids.home));
     }
-    fprintf(stderr, "usage: kiln-init [agent|script|main|config [CONF [RUN]]] (as PID 1: no arguments)\n");
+    fprintf(stderr, "usage: kiln-init [agent|script|main|config [CONF [RUN]]|step-config [FILE]] (as PID 1: no arguments)\n");
     return 2;
 }
 
 int main(int argc, char **argv) {
     if (getpid() != 1) {
         return helper_mode(argc, argv);
+    }
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "kiln-step")) step_mode();
     }
     setup_mounts();
     setup_console();

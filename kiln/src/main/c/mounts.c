@@ -35,6 +35,12 @@ static void mount_fs(const char *type, const char *target, unsigned long flags, 
 }
 
 void setup_mounts(void) {
+    setup_system_mounts();
+    mount_fs("tmpfs", "/tmp", MS_NOSUID | MS_NODEV, "mode=1777", 01777);
+}
+
+/* Everything but /tmp: build steps keep /tmp on the disk, as `docker build` does. */
+void setup_system_mounts(void) {
     const unsigned long common = MS_NOSUID | MS_NODEV | MS_NOEXEC;
     mount_fs("proc", "/proc", common, NULL, 0555);
     mount_fs("sysfs", "/sys", common, NULL, 0555);
@@ -42,7 +48,6 @@ void setup_mounts(void) {
     mount_fs("devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC, "mode=0620,ptmxmode=0666,gid=5", 0755);
     mount_fs("tmpfs", "/dev/shm", MS_NOSUID | MS_NODEV, "mode=1777", 01777);
     mount_fs("tmpfs", "/run", MS_NOSUID | MS_NODEV, "mode=0755", 0755);
-    mount_fs("tmpfs", "/tmp", MS_NOSUID | MS_NODEV, "mode=1777", 01777);
     /* devtmpfs lacks these conventional links */
     if (symlink("/proc/self/fd", "/dev/fd") < 0) {}
     if (symlink("/proc/self/fd/0", "/dev/stdin") < 0) {}

@@ -18,8 +18,9 @@
 #define RUN_CONFIG_SERIAL "kiln-run"
 #define RUN_CONFIG_VERSION "version=1"
 
-/* Adds one record to c. Unknown keys are ignored so that newer hosts can add some. */
-static void record(struct conf *c, char *rec) {
+/* Adds one record to the conf. Unknown keys are ignored so that newer hosts can add some. */
+static void record(void *conf, char *rec) {
+    struct conf *c = conf;
     char *eq = strchr(rec, '=');
     if (!eq) {
         return;
@@ -46,8 +47,8 @@ static void record(struct conf *c, char *rec) {
     else if (!strcmp(rec, "grace")) c->grace_ms = atoi(v) * 1000;
 }
 
-/* Parses records up to len, or up to an empty record (the zero padding of a disk). */
-static void parse(struct conf *c, char *buf, size_t len) {
+/* Calls fn for each record up to len, or up to an empty record (the zero padding of a disk). */
+void for_each_record(char *buf, size_t len, void (*fn)(void *ctx, char *rec), void *ctx) {
     for (size_t off = 0; off < len;) {
         char *rec = buf + off;
         size_t rl = strlen(rec); /* slurp ends the buffer with a NUL */
@@ -55,8 +56,12 @@ static void parse(struct conf *c, char *buf, size_t len) {
             break;
         }
         off += rl + 1;
-        record(c, rec);
+        fn(ctx, rec);
     }
+}
+
+static void parse(struct conf *c, char *buf, size_t len) {
+    for_each_record(buf, len, record, c);
 }
 
 /* A list holding one empty string stands for the empty list (an empty Entrypoint or Cmd). */
@@ -173,6 +178,11 @@ static void put(int fd, const char *key, const char *value) {
     int n = snprintf(buf, sizeof buf, "%s=%s", key, value);
     if (n >= (int)sizeof buf) n = sizeof buf - 1;
     if (write(fd, buf, n + 1) < 0) {} /* with its NUL */
+}
+
+/* One record, for the other modes' own printing (steps.c). */
+void write_record(int fd, const char *key, const char *value) {
+    put(fd, key, value);
 }
 
 static void put_list(int fd, const char *key, const struct list *l, int from) {

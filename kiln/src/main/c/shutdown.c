@@ -26,10 +26,10 @@ static int use_reboot(void) {
     return access("/sys/firmware/acpi", F_OK) != 0;
 }
 
-void shutdown_and_exit(int code) {
-    /* TERM, a grace period, then KILL for everything that is left */
+/* TERM, a grace period, then KILL for every process but PID 1; returns when all are reaped. */
+void stop_everything(int grace_ms) {
     kill(-1, SIGTERM);
-    long long deadline = now_ms() + conf.grace_ms;
+    long long deadline = now_ms() + grace_ms;
     for (;;) {
         pid_t p = waitpid(-1, NULL, WNOHANG);
         if (p < 0 && errno == ECHILD) break;
@@ -42,6 +42,10 @@ void shutdown_and_exit(int code) {
         }
         usleep(20000);
     }
+}
+
+void shutdown_and_exit(int code) {
+    stop_everything(conf.grace_ms);
     sync();
     undo_resolv_conf();
     umount2("/tmp", MNT_DETACH);

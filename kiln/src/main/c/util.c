@@ -7,8 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+/* The last message, without "kiln-init: ": a report to the host can repeat why something failed. */
+char last_said[1024];
 
 void say(const char *fmt, ...) {
     char buf[1024];
@@ -20,6 +24,8 @@ void say(const char *fmt, ...) {
     if (n > (int)sizeof buf - 2) {
         n = sizeof buf - 2;
     }
+    const int prefix = sizeof "kiln-init: " - 1;
+    snprintf(last_said, sizeof last_said, "%.*s", n - prefix, buf + prefix);
     buf[n++] = '\n';
     /* One write per line, so the line cannot be split by other console output. */
     if (write(STDOUT_FILENO, buf, n) < 0) {
@@ -82,4 +88,18 @@ int write_file(const char *path, const char *content, mode_t mode) {
     size_t len = strlen(content);
     int ok = write(fd, content, len) == (ssize_t)len;
     return close(fd) == 0 && ok ? 0 : -1;
+}
+
+/* Creates the directory and its missing parents; 0 when it exists afterwards. */
+int make_dirs(const char *path, mode_t mode) {
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p == '/') {
+            *p = 0;
+            mkdir(buf, mode);
+            *p = '/';
+        }
+    }
+    return mkdir(buf, mode) == 0 || errno == EEXIST ? 0 : -1;
 }

@@ -8,7 +8,6 @@ import dev.kiln.source.ImageConfig;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -210,20 +209,7 @@ final class Additions {
 
     /** Installs the kiln-init binary built for the image's architecture. */
     void kilnInit(String path) {
-        resource(path, KilnInit.resource(platform));
-    }
-
-    void resource(String path, String resource) {
-        byte[] content;
-        try (InputStream in = Additions.class.getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new KilnException(resource + ": missing from the Kiln jar (" + KilnInit.missingHint(resource) + ")");
-            }
-            content = in.readAllBytes();
-        } catch (IOException e) {
-            throw new KilnException(resource + ": cannot read from the Kiln jar", e);
-        }
-        bytes(path, 0755, content);
+        bytes(path, 0755, KilnInit.bytes(platform));
     }
 
     private void file(FileSpec f) {

@@ -8,8 +8,9 @@ import java.util.List;
  * Writes what kiln-init reads (kiln/src/main/c/PROTOCOL.md describes it; kiln-init's
  * protocol.c is the reader): a sequence of "key=value" records, each ended by a NUL byte.
  * Repeated keys form lists in order. NUL cannot occur in an argument or environment string,
- * so the format needs no quoting. Two files use it: /etc/kiln/init.conf in the image, and the
- * run config disk that `kiln run` attaches for one boot ({@link #forRun()}).
+ * so the format needs no quoting. Three files use it: /etc/kiln/init.conf in the image, the
+ * run config disk that `kiln run` attaches for one boot ({@link #forRun()}), and the config of
+ * one build step ({@link #forStep()}).
  */
 public final class InitConf {
     /** The virtio serial number of the run config disk, by which kiln-init finds it. */
@@ -17,7 +18,9 @@ public final class InitConf {
 
     /** The record keys. */
     public enum Key {
-        ENTRYPOINT, CMD, ENV, WORKDIR, USER, HOSTNAME, AGENT, AGENT_ARG, AGENT_ENV, SCRIPT, GRACE, DNS, VERSION;
+        ENTRYPOINT, CMD, ENV, WORKDIR, USER, HOSTNAME, AGENT, AGENT_ARG, AGENT_ENV, SCRIPT, GRACE, DNS, VERSION,
+        /** Build steps only: the shell command, the per-boot nonce of the report lines, the time limit. */
+        COMMAND, NONCE, TIMEOUT;
 
         String wire() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -35,6 +38,14 @@ public final class InitConf {
      * CMD, ENV, USER, WORKDIR, HOSTNAME, DNS; see PROTOCOL.md for how each one merges).
      */
     public static InitConf forRun() {
+        return new InitConf().put(Key.VERSION, "1");
+    }
+
+    /**
+     * A build step's config (NONCE, COMMAND, ENV, USER, WORKDIR, DNS, TIMEOUT, GRACE), which
+     * kiln-init reads from the initramfs the step boots with; see PROTOCOL.md.
+     */
+    public static InitConf forStep() {
         return new InitConf().put(Key.VERSION, "1");
     }
 

@@ -2,13 +2,15 @@ package dev.kiln.guest;
 
 import dev.kiln.KilnException;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.Locale;
 
 /**
  * Which of the kiln-init binaries carried in the jar fits an image. kiln-init runs as the
  * guest's PID 1, so it must match the image's architecture, not the machine running Kiln.
  */
-final class KilnInit {
+public final class KilnInit {
     static final String X86_64 = "/dev/kiln/guest/kiln-init-x86_64";
     static final String AARCH64 = "/dev/kiln/guest/kiln-init-aarch64";
 
@@ -31,6 +33,22 @@ final class KilnInit {
                     + "(it has linux/amd64 and linux/arm64); use --init none, or an image with its own init "
                     + "and no --agent or --script");
         };
+    }
+
+    /**
+     * The kiln-init binary for {@code platform} ("os/arch[/variant]" or a bare arch such as
+     * "x86_64"; null or empty means the host's), read from the jar.
+     */
+    public static byte[] bytes(String platform) {
+        String resource = resource(platform);
+        try (InputStream in = KilnInit.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new KilnException(resource + ": missing from the Kiln jar (" + missingHint(resource) + ")");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new KilnException(resource + ": cannot read from the Kiln jar", e);
+        }
     }
 
     /** What to say when the jar lacks the binary: the build skips aarch64 without a cross compiler. */

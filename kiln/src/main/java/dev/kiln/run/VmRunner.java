@@ -53,7 +53,20 @@ public final class VmRunner {
         Arch arch = Qemu.arch(spec);
         VmSpec.Machine machine = Qemu.machine(spec, arch);
         Path qemu = Qemu.find(arch, System.getenv("PATH"));
-        boolean kvm = switch (spec.accel()) {
+        Qemu.Target target = new Qemu.Target(arch, machine, useKvm(spec.accel(), arch, qemu, spec.kernel(), log));
+        Path runConfig = RunConfigDisk.create(spec);
+        try {
+            return boot(spec, Qemu.command(qemu, spec, target, runConfig), arch);
+        } finally {
+            if (runConfig != null) {
+                Files.deleteIfExists(runConfig);
+            }
+        }
+    }
+
+    /** KVM when asked for, or (AUTO) when a probe boot shows it works; otherwise TCG, said on {@code log}. */
+    static boolean useKvm(VmSpec.Accel accel, Arch arch, Path qemu, Path kernel, PrintStream log) {
+        return switch (accel) {
             case KVM -> {
                 if (arch != Arch.host()) {
                     throw new KilnException("--accel kvm: KVM runs only guests of this machine's architecture, and the "
@@ -63,20 +76,11 @@ public final class VmRunner {
             }
             case TCG -> false;
             case AUTO -> {
-                var reason = KvmProbe.unusableReason(qemu, spec.kernel(), arch);
+                var reason = KvmProbe.unusableReason(qemu, kernel, arch);
                 reason.ifPresent(r -> log.println("kiln: using TCG (slow emulation), KVM is not usable: " + r));
                 yield reason.isEmpty();
             }
         };
-        Qemu.Target target = new Qemu.Target(arch, machine, kvm);
-        Path runConfig = RunConfigDisk.create(spec);
-        try {
-            return boot(spec, Qemu.command(qemu, spec, target, runConfig), arch);
-        } finally {
-            if (runConfig != null) {
-                Files.deleteIfExists(runConfig);
-            }
-        }
     }
 
     private VmResult boot(VmSpec spec, List<String> cmd, Arch arch) throws IOException, InterruptedException {
@@ -158,7 +162,7 @@ public final class VmRunner {
         return "qemu exited with status " + exitValue + (oneLine.isEmpty() ? "" : ": " + oneLine);
     }
 
-    private static Thread copier(InputStream in, OutputStream out) {
+    static Thread copier(InputStream in, OutputStream out) {
         Thread t = new Thread(() -> {
             try {
                 in.transferTo(out);

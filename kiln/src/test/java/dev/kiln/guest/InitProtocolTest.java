@@ -3,6 +3,7 @@ package dev.kiln.guest;
 import dev.kiln.guest.GuestConfig.InitMode;
 import dev.kiln.run.GuestOverrides;
 import dev.kiln.run.RunConfigDisk;
+import dev.kiln.run.StepCommand;
 import dev.kiln.source.ImageConfig;
 import dev.kiln.testing.Tools;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,6 +15,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -154,6 +156,49 @@ class InitProtocolTest {
             assertThat(disk[disk.length - 1]).isZero();
             assertThat(disk[disk.length - 2]).as("an empty record ends the list").isZero();
         }
+    }
+
+    /** A build step's config as StepRunner writes it, read back by kiln-init's step mode reader. */
+    @Test
+    void aStepConfigRoundTrips() throws IOException {
+        StepCommand step = new StepCommand("echo 'a b' \"$HOME\"\nexit 3", List.of("A=1", "EQ=x=y", "Ü=ö"), "app:staff",
+                "/w d", true);
+        assertStep(step.config("0123456789abcdef", Duration.ofSeconds(90)), "nonce=0123456789abcdef",
+                "command=echo 'a b' \"$HOME\"\nexit 3", "env=A=1", "env=EQ=x=y", "env=Ü=ö", "user=app:staff",
+                "workdir=/w d", "dns=10.0.2.3", "timeout=90", "grace=5");
+        assertStep(new StepCommand("true", null, null, null, false).config("n", Duration.ZERO),
+                "nonce=n", "command=true", "timeout=0", "grace=5");
+    }
+
+    @Test
+    void aStepConfigOfAnotherVersionOrWithoutNonceIsRefused() throws IOException {
+        Path other = Files.write(tmp.resolve("v2.conf"), "version=2\0nonce=n\0command=true\0".getBytes(StandardCharsets.UTF_8));
+        Path noNonce = Files.write(tmp.resolve("n.conf"), "version=1\0command=true\0".getBytes(StandardCharsets.UTF_8));
+        for (List<String> runner : runners) {
+            Tools.Result r = Tools.run(stepCommand(runner, other));
+            assertThat(r.exitCode()).as(runner.toString()).isEqualTo(1);
+            assertThat(r.stdout()).as(runner.toString()).startsWith("kiln-init: " + other
+                    + ": not a step config this kiln-init understands");
+            r = Tools.run(stepCommand(runner, noNonce));
+            assertThat(r.exitCode()).as(runner.toString()).isEqualTo(1);
+            assertThat(r.stdout()).as(runner.toString()).isEqualTo("kiln-init: " + noNonce
+                    + ": a step config needs a nonce and a command\n");
+        }
+    }
+
+    private void assertStep(byte[] config, String... expected) throws IOException {
+        Path file = Files.write(tmp.resolve("step.conf"), config);
+        for (List<String> runner : runners) {
+            Tools.Result r = Tools.run(stepCommand(runner, file));
+            assertThat(r.exitCode()).as(runner + ": " + r.output()).isZero();
+            assertThat(r.stdout().split("\0", -1)).as(runner.toString()).containsExactly(append(expected, ""));
+        }
+    }
+
+    private static List<String> stepCommand(List<String> runner, Path file) {
+        List<String> cmd = new ArrayList<>(runner);
+        cmd.addAll(List.of("step-config", file.toString()));
+        return cmd;
     }
 
     private static GuestConfig plain() {
