@@ -56,9 +56,15 @@ final class AclText {
             if (tag == USER || tag == GROUP) {
                 // star/bsdtar append the numeric id as a fourth field; otherwise the qualifier must be one.
                 String num = f.length >= 4 && !f[3].isEmpty() ? f[3] : qualifier;
-                if (!num.chars().allMatch(Character::isDigit)) {
+                if (!num.chars().allMatch(c -> c >= '0' && c <= '9')) {
                     throw new IllegalArgumentException("ACL entry '" + e + "' names a user or group without"
                             + " a numeric id (archive it with --xattrs --xattrs-include='*' to keep the raw ACL)");
+                }
+                // The binary form holds 32 bits, and all ones means "no id": a larger number
+                // must not wrap around to another user (4294967296 would become root).
+                if (num.length() > 10 || Long.parseLong(num) >= UNDEFINED_ID) {
+                    throw new IllegalArgumentException("ACL entry '" + e + "': id " + num
+                            + " is out of range (at most " + (UNDEFINED_ID - 1) + ")");
                 }
                 id = Long.parseLong(num);
             }
