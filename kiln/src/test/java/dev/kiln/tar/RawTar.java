@@ -74,6 +74,22 @@ public final class RawTar {
         return record(key, value.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Offsets of the header blocks of a valid archive, up to its end blocks. */
+    public static java.util.List<Integer> headerOffsets(byte[] tar) {
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        int at = 0;
+        while (at + BLOCK <= tar.length && !TarHeader.isZero(Arrays.copyOfRange(tar, at, at + BLOCK))) {
+            out.add(at);
+            long size = Long.parseLong(new String(tar, at + 124, 12, StandardCharsets.US_ASCII).trim().replace("\0", ""), 8);
+            char type = (char) tar[at + 156];
+            if (type >= '1' && type <= '6') {
+                size = 0;
+            }
+            at += BLOCK + (int) ((size + BLOCK - 1) / BLOCK * BLOCK);
+        }
+        return out;
+    }
+
     public RawTar raw(byte[] bytes) {
         out.writeBytes(bytes);
         return this;
