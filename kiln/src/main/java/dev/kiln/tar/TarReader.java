@@ -35,6 +35,8 @@ import java.util.TreeMap;
  */
 public final class TarReader implements EntryStream {
     private static final int BLOCK = TarHeader.BLOCK;
+    /** Names in messages are cut here: a hostile one may be a megabyte long. */
+    private static final int DISPLAY_MAX = 1000;
 
     // What the reader holds in memory for one entry is bounded; a header beyond a limit fails the
     // read naming the entry and the limit. Each limit is far above what real images need: Go's
@@ -653,9 +655,29 @@ public final class TarReader implements EntryStream {
         return new FormatException(label + ": " + display(rawName) + ": " + message);
     }
 
+    /**
+     * A name as messages show it: one line (control characters escaped: \n, \x1b) and at most
+     * {@value #DISPLAY_MAX} characters, however long or strange the name.
+     */
     static String display(byte[] raw) {
-        return new String(raw, StandardCharsets.UTF_8);
+        String s = new String(raw, StandardCharsets.UTF_8);
+        StringBuilder out = new StringBuilder(Math.min(s.length(), DISPLAY_MAX) + 8);
+        for (int i = 0; i < s.length(); i++) {
+            if (out.length() >= DISPLAY_MAX) {
+                return out.append("...").toString();
+            }
+            char c = s.charAt(i);
+            if (c == '\n') {
+                out.append("\\n");
+            } else if (c < 0x20 || c == 0x7f) {
+                out.append(String.format("\\x%02x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
+
 
     private static String printable(byte type) {
         return type >= 0x20 && type < 0x7f ? String.valueOf((char) type) : String.format("\\x%02x", type & 0xff);

@@ -215,6 +215,15 @@ class TarReaderHostileTest {
     }
 
     @Test
+    void namesInMessagesStayOnOneLineAndShort() {
+        byte[] newline = new RawTar().raw(RawTar.header("evil\nname\u001b[2J", 'M', 0, "", false)).end().bytes();
+        assertThatThrownBy(() -> read(newline)).hasMessage("t.tar: evil\\nname\\x1b[2J: unsupported tar entry type 'M'");
+        byte[] longName = new RawTar().gnuLong('L', bytes("n".repeat(5000)), (byte) 0)
+                .raw(RawTar.header("n", 'M', 0, "", true)).end().bytes();
+        assertThatThrownBy(() -> read(longName)).hasMessage("t.tar: " + "n".repeat(1000) + "...: unsupported tar entry type 'M'");
+    }
+
+    @Test
     void readErrorsOfTheInputNameTheArchiveAndThePosition() {
         byte[] tar = new RawTar().file("a", "x".repeat(2000)).file("b", "y").end().bytes();
         InputStream failing = new InputStream() {
