@@ -32,6 +32,7 @@ final class PaxRecords {
     Long sparseMajor;
     Long sparseMinor;
     String sparseMap;
+    Long sparseNumBlocks;
     final List<Long> sparseOffsets = new ArrayList<>();
     final List<Long> sparseNumBytes = new ArrayList<>();
 
@@ -54,6 +55,7 @@ final class PaxRecords {
         c.sparseMajor = sparseMajor;
         c.sparseMinor = sparseMinor;
         c.sparseMap = sparseMap;
+        c.sparseNumBlocks = sparseNumBlocks;
         c.sparseOffsets.addAll(sparseOffsets);
         c.sparseNumBytes.addAll(sparseNumBytes);
         return c;
@@ -107,7 +109,7 @@ final class PaxRecords {
             try {
                 xattrs.putIfAbsent(name, Base64.getDecoder().decode(ascii(value).trim()));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("bad PAX " + key + " value (not base64)");
+                throw new IllegalArgumentException("bad PAX " + quote(key) + " value (not base64)");
             }
             return;
         }
@@ -127,10 +129,11 @@ final class PaxRecords {
             case "GNU.sparse.major" -> sparseMajor = empty ? null : count(key, value);
             case "GNU.sparse.minor" -> sparseMinor = empty ? null : count(key, value);
             case "GNU.sparse.map" -> sparseMap = empty ? null : ascii(value);
+            case "GNU.sparse.numblocks" -> sparseNumBlocks = empty ? null : count(key, value);
             case "GNU.sparse.offset" -> sparseOffsets.add(count(key, value));
             case "GNU.sparse.numbytes" -> sparseNumBytes.add(count(key, value));
             default -> {
-                // atime, ctime, uname, gname, comment, hdrcharset, charset, GNU.sparse.numblocks ...:
+                // atime, ctime, uname, gname, comment, hdrcharset, charset ...:
                 // nothing Kiln keeps (hdrcharset=BINARY only says values are raw bytes, as we keep them).
             }
         }
@@ -147,14 +150,14 @@ final class PaxRecords {
     static long count(String key, byte[] value) {
         String s = ascii(value);
         if (s.isEmpty() || s.length() > 18 || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            throw new IllegalArgumentException("bad PAX " + key + " value '" + shorten(s) + "'");
+            throw new IllegalArgumentException("bad PAX " + key + " value '" + quote(s) + "'");
         }
         return Long.parseLong(s);
     }
 
-    /** Values quoted in messages are cut: a hostile one may be megabytes long. */
-    static String shorten(String s) {
-        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+    /** Keys and values as messages show them: one line, cut (a hostile one may be megabytes long). */
+    static String quote(String s) {
+        return TarReader.display(s.getBytes(StandardCharsets.ISO_8859_1), 40);
     }
 
     /** "SECONDS[.FRACTION]", possibly negative, to {seconds, nanos} with 0 <= nanos < 1e9. */
@@ -181,7 +184,7 @@ final class PaxRecords {
             }
             return new long[] {sec, nanos};
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("bad PAX mtime value '" + shorten(s) + "'");
+            throw new IllegalArgumentException("bad PAX mtime value '" + quote(s) + "'");
         }
     }
 
@@ -201,7 +204,7 @@ final class PaxRecords {
                 int hi = Character.digit(s.charAt(i + 1), 16);
                 int lo = Character.digit(s.charAt(i + 2), 16);
                 if (hi < 0 || lo < 0) {
-                    throw new IllegalArgumentException("bad PAX key '" + shorten(key) + "' (bad %-escape)");
+                    throw new IllegalArgumentException("bad PAX key '" + quote(key) + "' (bad %-escape)");
                 }
                 out[n++] = (byte) (hi << 4 | lo);
                 i += 2;

@@ -253,8 +253,12 @@ public final class TarReader implements EntryStream {
         if (type == EntryType.HARDLINK) {
             byte[] rawLink = pax.linkPath != null ? pax.linkPath : longLink != null ? longLink : h.linkName();
             linkTarget = normalize(rawLink);
-            if (linkTarget == null || linkTarget.length == 0) {
+            if (linkTarget == null) {
                 throw fail(rawName, "hard link target " + display(rawLink) + " escapes the root");
+            }
+            if (linkTarget.length == 0) {
+                throw fail(rawName, rawLink.length == 0 ? "hard link without a target"
+                        : "hard link to the root directory (" + display(rawLink) + ")");
             }
         } else if (type == EntryType.SYMLINK) {
             linkTarget = pax.linkPath != null ? pax.linkPath : longLink != null ? longLink : h.linkName();
@@ -408,7 +412,14 @@ public final class TarReader implements EntryStream {
                 segments.add(pax.sparseOffsets.get(i), pax.sparseNumBytes.get(i));
             }
         }
-        return segments.toMap();
+        long[][] map = segments.toMap();
+        if (!(pax.sparseMajor != null && pax.sparseMajor == 1) && pax.sparseNumBlocks != null
+                && pax.sparseNumBlocks != map[0].length) {
+            // GNU tar and Go refuse the entry too.
+            throw fail(rawName, "corrupt sparse map (GNU.sparse.numblocks is " + pax.sparseNumBlocks + ", the map has "
+                    + map[0].length + " segments)");
+        }
+        return map;
     }
 
     private long sparseNumber(byte[] rawName) throws IOException {
@@ -509,6 +520,10 @@ public final class TarReader implements EntryStream {
         long at = position;
         int got = readBlock();
         if (got == 0) {
+            if (at == 0) {
+                // GNU tar refuses it too; an empty archive is two zero blocks.
+                throw new FormatException(label + ": empty input, not a tar archive");
+            }
             return null;
         }
         if (got < BLOCK) {
@@ -517,6 +532,12 @@ public final class TarReader implements EntryStream {
         try {
             TarHeader h = TarHeader.parse(block);
             sawHeader = sawHeader || h != null;
+            if (h == null && !endFollows()) {
+                // GNU tar warns and reads on, Go fails: the block may be a damaged header, and
+                // stopping here would drop every entry after it without a word.
+                throw new FormatException(label + ": damaged tar: a lone zero block at byte " + at + after()
+                        + " is followed by more entries");
+            }
             return h;
         } catch (TarHeader.BadHeader e) {
             if (!sawHeader && at == 0) {
@@ -524,6 +545,20 @@ public final class TarReader implements EntryStream {
             }
             throw new FormatException(label + ": corrupt tar header at byte " + at + after() + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * After one zero block: whether the archive ends, with a second zero block or the end of
+     * the input. What follows the two end blocks is not read as entries (GNU tar ignores it too).
+     */
+    private boolean endFollows() throws IOException {
+        int got = readBlock();
+        for (int i = 0; i < got; i++) {
+            if (block[i] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private String after() {
@@ -660,10 +695,14 @@ public final class TarReader implements EntryStream {
      * {@value #DISPLAY_MAX} characters, however long or strange the name.
      */
     static String display(byte[] raw) {
+        return display(raw, DISPLAY_MAX);
+    }
+
+    static String display(byte[] raw, int max) {
         String s = new String(raw, StandardCharsets.UTF_8);
-        StringBuilder out = new StringBuilder(Math.min(s.length(), DISPLAY_MAX) + 8);
+        StringBuilder out = new StringBuilder(Math.min(s.length(), max) + 8);
         for (int i = 0; i < s.length(); i++) {
-            if (out.length() >= DISPLAY_MAX) {
+            if (out.length() >= max) {
                 return out.append("...").toString();
             }
             char c = s.charAt(i);

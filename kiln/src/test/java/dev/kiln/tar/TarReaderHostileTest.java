@@ -215,6 +215,36 @@ class TarReaderHostileTest {
     }
 
     @Test
+    void aLoneZeroBlockBeforeMoreEntriesIsAnError() throws IOException {
+        // Found by TarFuzzGnuTarTest: one zero block ended the archive, and the entries after it
+        // were dropped without a word (GNU tar warns "A lone zero block" and lists them).
+        byte[] lone = new RawTar().file("a", "1").raw(new byte[512]).file("b", "2").end().bytes();
+        assertThatThrownBy(() -> read(lone))
+                .hasMessage("t.tar: damaged tar: a lone zero block at byte 1024 (after a) is followed by more entries");
+        // One zero block and then the end of the input, or anything after both end blocks, is the end.
+        assertThat(read(new RawTar().file("a", "1").raw(new byte[512]).bytes())).hasSize(1);
+        assertThat(read(new RawTar().file("a", "1").end().file("ignored", "after the end").bytes())).hasSize(1);
+    }
+
+    @Test
+    void emptyInputIsNotAnArchive() throws IOException {
+        // GNU tar: "This does not look like a tar archive". An empty archive is two zero blocks.
+        assertThatThrownBy(() -> read(new byte[0])).hasMessage("t.tar: empty input, not a tar archive");
+        assertThat(read(new byte[1024])).isEmpty();
+    }
+
+    @Test
+    void aSparseBlockCountThatDisagreesWithTheMapIsAnError() {
+        byte[] tar = new RawTar()
+                .pax('x', RawTar.record("GNU.sparse.major", "0"), RawTar.record("GNU.sparse.minor", "1"),
+                        RawTar.record("GNU.sparse.name", "s"), RawTar.record("GNU.sparse.realsize", "10"),
+                        RawTar.record("GNU.sparse.numblocks", "2"), RawTar.record("GNU.sparse.map", "0,1"))
+                .raw(RawTar.header("GNUSparseFile.0/s", '0', 1, "", false)).data(bytes("x"), (byte) 0).end().bytes();
+        assertThatThrownBy(() -> read(tar))
+                .hasMessage("t.tar: s: corrupt sparse map (GNU.sparse.numblocks is 2, the map has 1 segments)");
+    }
+
+    @Test
     void namesInMessagesStayOnOneLineAndShort() {
         byte[] newline = new RawTar().raw(RawTar.header("evil\nname\u001b[2J", 'M', 0, "", false)).end().bytes();
         assertThatThrownBy(() -> read(newline)).hasMessage("t.tar: evil\\nname\\x1b[2J: unsupported tar entry type 'M'");
