@@ -97,8 +97,17 @@ final class PaxRecords {
 
     /** Applies one record; an empty value unsets a standard key (POSIX). */
     void apply(byte[] keyBytes, byte[] value) {
-        String key = new String(keyBytes, StandardCharsets.UTF_8);
+        // Go refuses NUL in keys and in path values too: no Linux name holds one, and a symlink
+        // target with one would be an invalid inode (e2fsck: "Symlink ... is invalid").
+        if (indexOfNul(keyBytes) >= 0) {
+            throw new IllegalArgumentException("PAX key '" + quote(new String(keyBytes, StandardCharsets.ISO_8859_1))
+                    + "' holds a NUL byte");
+        }
+        String key = utf8(keyBytes);
         boolean empty = value.length == 0;
+        if ((key.equals("path") || key.equals("linkpath") || key.equals("GNU.sparse.name")) && indexOfNul(value) >= 0) {
+            throw new IllegalArgumentException("PAX " + key + " value holds a NUL byte");
+        }
         if (key.startsWith("SCHILY.xattr.")) {
             xattrs.put(key.substring("SCHILY.xattr.".length()), value);
             return;
@@ -185,6 +194,25 @@ final class PaxRecords {
             return new long[] {sec, nanos};
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("bad PAX mtime value '" + quote(s) + "'");
+        }
+    }
+
+    private static int indexOfNul(byte[] b) {
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] == 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Keys name xattrs, which Kiln keeps by name: one that is not UTF-8 would be stored changed. */
+    private static String utf8(byte[] key) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(key)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException("PAX key '" + quote(new String(key, StandardCharsets.ISO_8859_1))
+                    + "' is not UTF-8");
         }
     }
 

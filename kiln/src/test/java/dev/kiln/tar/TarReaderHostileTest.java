@@ -203,6 +203,23 @@ class TarReaderHostileTest {
     }
 
     @Test
+    void nulBytesInPathsAndKeysAreRefused() {
+        // Found by BuildFuzzTest: a PAX linkpath with a NUL made a symlink e2fsck calls invalid.
+        byte[] link = new RawTar().pax('x', RawTar.record("linkpath", bytes("ab\0c")))
+                .raw(RawTar.header("sym", '2', 0, "", false)).end().bytes();
+        assertThatThrownBy(() -> read(link)).hasMessage("t.tar: sym: PAX linkpath value holds a NUL byte");
+        byte[] key = new RawTar().pax('x', RawTar.record("SCHILY.xattr.user.a\0b", "v")).file("f", "").end().bytes();
+        assertThatThrownBy(() -> read(key)).hasMessage("t.tar: f: PAX key 'SCHILY.xattr.user.a\\x00b' holds a NUL byte");
+        byte[] latin1 = new RawTar().pax('x', RawTar.record("SCHILY.xattr.user.caf\u00e9", "v")).file("f", "").end().bytes();
+        byte[] raw = latin1.clone();
+        // the record as written is UTF-8; make its key Latin-1 (one byte shorter, so pad the value)
+        String text = new String(raw, java.nio.charset.StandardCharsets.ISO_8859_1);
+        int at = text.indexOf("caf\u00c3\u00a9=v");
+        System.arraycopy(new byte[] {'c', 'a', 'f', (byte) 0xe9, '=', 'v', 'v'}, 0, raw, at, 7);
+        assertThatThrownBy(() -> read(raw)).hasMessage("t.tar: f: PAX key 'SCHILY.xattr.user.caf\\xe9' is not UTF-8");
+    }
+
+    @Test
     void libraryMessagesDoNotReachTheUser() {
         byte[] base64 = new RawTar().pax('x', RawTar.record("LIBARCHIVE.xattr.user.a", "!!notbase64")).file("f", "")
                 .end().bytes();
@@ -251,6 +268,9 @@ class TarReaderHostileTest {
         byte[] longName = new RawTar().gnuLong('L', bytes("n".repeat(5000)), (byte) 0)
                 .raw(RawTar.header("n", 'M', 0, "", true)).end().bytes();
         assertThatThrownBy(() -> read(longName)).hasMessage("t.tar: " + "n".repeat(1000) + "...: unsupported tar entry type 'M'");
+        byte[] latin1 = new RawTar().raw(RawTar.header(new byte[] {'c', 'a', 'f', (byte) 0xe9, '/', (byte) 0xc3, (byte) 0xa9},
+                'M', 0, new byte[0], false)).end().bytes();
+        assertThatThrownBy(() -> read(latin1)).hasMessage("t.tar: caf\\xe9/\u00e9: unsupported tar entry type 'M'");
     }
 
     @Test
