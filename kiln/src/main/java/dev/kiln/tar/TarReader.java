@@ -222,9 +222,16 @@ public final class TarReader implements EntryStream {
         }
         EntryType type;
         switch (h.type) {
-            case '0', '7', 'S' -> type = EntryType.FILE;
-            case 0 -> type = rawName.length > 0 && rawName[rawName.length - 1] == '/'
-                    ? EntryType.DIRECTORY : EntryType.FILE;
+            case '0', 0, '7', 'S' -> {
+                // A regular file named like a directory: GNU tar and bsdtar read a directory
+                // (Go only for type NUL). Kiln too, when it holds no data; with data, tools
+                // disagree and call the archive damaged, so it is refused.
+                boolean slash = rawName.length > 0 && rawName[rawName.length - 1] == '/';
+                if (slash && (dataSize > 0 || h.type == '7' || h.type == 'S')) {
+                    throw fail(rawName, "a regular file with a directory's name (ending in '/')");
+                }
+                type = slash ? EntryType.DIRECTORY : EntryType.FILE;
+            }
             case '1' -> type = EntryType.HARDLINK;
             case '2' -> type = EntryType.SYMLINK;
             case '3' -> type = EntryType.CHARACTER_DEVICE;

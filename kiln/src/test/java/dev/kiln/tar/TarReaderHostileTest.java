@@ -262,6 +262,20 @@ class TarReaderHostileTest {
     }
 
     @Test
+    void aRegularFileNamedLikeADirectoryIsADirectoryWhenEmpty() throws IOException {
+        // Found by TarFuzzGnuTarTest: type '0' with a trailing slash was a file for Kiln and a
+        // directory for GNU tar and bsdtar.
+        byte[] empty = new RawTar().raw(RawTar.header("dir/", '0', 0, "", false)).file("dir/f", "x").end().bytes();
+        try (TarReader r = new TarReader(new ByteArrayInputStream(empty), "t.tar")) {
+            assertThat(r.next().type()).isEqualTo(dev.kiln.entry.EntryType.DIRECTORY);
+        }
+        assertThat(gnuTarNames(empty)).containsExactly("dir/", "dir/f");
+        byte[] data = new RawTar().raw(RawTar.header("dir/", '0', 5, "", false)).data(bytes("hello"), (byte) 0)
+                .end().bytes();
+        assertThatThrownBy(() -> read(data)).hasMessage("t.tar: dir/: a regular file with a directory's name (ending in '/')");
+    }
+
+    @Test
     void namesInMessagesStayOnOneLineAndShort() {
         byte[] newline = new RawTar().raw(RawTar.header("evil\nname\u001b[2J", 'M', 0, "", false)).end().bytes();
         assertThatThrownBy(() -> read(newline)).hasMessage("t.tar: evil\\nname\\x1b[2J: unsupported tar entry type 'M'");
