@@ -162,9 +162,17 @@ public final class Decompress {
 
     /** Rewrites decoder errors into messages naming the input. */
     private static final class Checked extends FilterInputStream {
+        /**
+         * A decoder loses the bytes it decoded in a read call that then fails: asking for at
+         * most this much per call delivers nearly all that came before an error, so the tar
+         * reader can say where it struck.
+         */
+        private static final int PIECE = 16 * 1024;
         private final Tracked source;
         private final String label;
         private final String format;
+        /** An error met after some bytes of a read: reported by the next read. */
+        private RuntimeException pending;
 
         Checked(InputStream in, Tracked source, String label, String format) {
             super(in);
@@ -222,29 +230,39 @@ public final class Decompress {
 
         @Override
         public int read() throws IOException {
-            try {
-                return in.read();
-            } catch (IOException | RuntimeException e) {
-                throw translate(e, source, label, format);
-            }
+            return dev.kiln.io.Streams.readOneByte(this);
         }
 
+        /** Fills {@code b} piece by piece while compressed input is at hand, as one decoder read would. */
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            try {
-                return in.read(b, off, len);
-            } catch (IOException | RuntimeException e) {
-                throw translate(e, source, label, format);
+            if (pending != null) {
+                throw pending;
             }
+            int got = 0;
+            do {
+                int n;
+                try {
+                    n = in.read(b, off + got, Math.min(len - got, PIECE));
+                } catch (IOException | RuntimeException e) {
+                    RuntimeException error = translate(e, source, label, format);
+                    if (got == 0) {
+                        throw error;
+                    }
+                    pending = error;
+                    return got;
+                }
+                if (n < 0) {
+                    return got == 0 ? -1 : got;
+                }
+                got += n;
+            } while (got < len && source.available() > 0);
+            return got;
         }
 
         @Override
         public long skip(long n) throws IOException {
-            try {
-                return in.skip(n);
-            } catch (IOException | RuntimeException e) {
-                throw translate(e, source, label, format);
-            }
+            return n <= 0 ? 0 : Math.max(read(new byte[(int) Math.min(n, PIECE)]), 0);
         }
     }
 

@@ -92,7 +92,7 @@ final class GzipMembers extends InputStream {
                 return false;
             }
         }
-        throw new Decompress.CorruptInput(label + ": unexpected data after the end of the gzip stream at byte " + at);
+        throw new Decompress.CorruptInput(label + ": unexpected data after the end of the gzip stream at compressed byte " + at);
     }
 
     @Override

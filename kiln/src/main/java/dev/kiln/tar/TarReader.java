@@ -676,6 +676,13 @@ public final class TarReader implements EntryStream {
     private int read(byte[] b, int off, int len) {
         try {
             return in.read(b, off, len);
+        } catch (Decompress.CorruptInput e) {
+            // Decompression runs ahead, but its error arrives in order: here is where it struck.
+            String where = current != null && current.valid ? ", in " + display(current.rawName)
+                    : lastPath.isEmpty() ? "" : ", after " + lastPath;
+            Decompress.CorruptInput placed = new Decompress.CorruptInput(e.getMessage() + " (tar byte " + position + where + ")");
+            placed.addSuppressed(e);
+            throw placed;
         } catch (KilnException e) {
             throw e;
         } catch (IOException e) {

@@ -48,9 +48,9 @@ class DecompressionTest {
         trailing[gz.length] = 'x';
         assertThatThrownBy(() -> decode(trailing, MediaTypes.Compression.GZIP))
                 .isInstanceOf(KilnException.class)
-                .hasMessage("sha256:ab12: unexpected data after the end of the gzip stream at byte " + gz.length);
+                .hasMessage("sha256:ab12: unexpected data after the end of the gzip stream at compressed byte " + gz.length);
         assertThatThrownBy(() -> decode(trailing, MediaTypes.Compression.DETECT))
-                .hasMessage("sha256:ab12: unexpected data after the end of the gzip stream at byte " + gz.length);
+                .hasMessage("sha256:ab12: unexpected data after the end of the gzip stream at compressed byte " + gz.length);
     }
 
     @Test
