@@ -240,8 +240,14 @@ public final class TarReader implements EntryStream {
             case '6' -> type = EntryType.FIFO;
             default -> throw fail(rawName, "unsupported tar entry type '" + printable(h.type) + "'");
         }
-        // Like Go's archive/tar: links, devices, FIFOs and directories (other than 'D') carry no data.
-        if (h.type >= '1' && h.type <= '6') {
+        // Links, devices and FIFOs carry no data (POSIX, Go), but GNU tar skips as much data as
+        // their size field says: with a size, the two would read different entries after it.
+        if (h.type >= '1' && h.type <= '6' && h.type != '5' && dataSize != 0) {
+            throw fail(rawName, "a " + type.toString().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+                    + " entry with a data size of " + dataSize + " bytes");
+        }
+        // Directories (other than 'D') carry no data, whatever their size field says (GNU tar too).
+        if (h.type == '5') {
             dataSize = 0;
         }
         byte[] path = normalize(rawName);

@@ -37,6 +37,7 @@ public record FuzzCase(FuzzSeeds.Seed seed, List<TarMutation> tar, List<TarMutat
         return switch (seed.compression()) {
             case "gzip" -> ".tar.gz";
             case "zstd" -> ".tar.zst";
+            case "bzip2" -> ".tar.bz2";
             default -> ".tar";
         };
     }
@@ -46,7 +47,11 @@ public record FuzzCase(FuzzSeeds.Seed seed, List<TarMutation> tar, List<TarMutat
             return plain;
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (OutputStream c = compression.equals("gzip") ? new GZIPOutputStream(out) : new ZstdOutputStream(out)) {
+        try (OutputStream c = switch (compression) {
+            case "gzip" -> new GZIPOutputStream(out);
+            case "zstd" -> new ZstdOutputStream(out);
+            default -> new org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream(out);
+        }) {
             c.write(plain);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -16,13 +16,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * reader knows, as starting points for mutation: GNU tar (gnu, pax, v7; sparse files in the old
  * GNU form and PAX 0.0, 0.1 and 1.0; long names and link targets; xattrs) and Python's tarfile
  * (devices and FIFOs without root, a global header, PAX uid and xattr records, GNU long names).
- * Each comes plain, gzip- and zstd-compressed. Built once per test JVM.
+ * Each comes plain, gzip-, zstd- and bzip2-compressed. Built once per test JVM.
  */
 public final class FuzzSeeds {
     /** One seed: a name saying what made it, the plain tar, and its bytes as fed to the reader. */
     public record Seed(String name, byte[] tar, byte[] bytes) {
         public String compression() {
-            return name.endsWith(".gz") ? "gzip" : name.endsWith(".zst") ? "zstd" : "none";
+            return name.endsWith(".gz") ? "gzip" : name.endsWith(".zst") ? "zstd" : name.endsWith(".bz2") ? "bzip2" : "none";
         }
 
         @Override
@@ -94,7 +94,7 @@ public final class FuzzSeeds {
                     b[h + 148:h + 156] = b'%06o\\0 ' % sum(b[h:h + 512])
                 open(f, 'wb').write(bytes(b))
             PY
-            for f in *.tar; do gzip -n -c "$f" > "$f.gz"; zstd -q -c "$f" > "$f.zst"; done
+            for f in *.tar; do gzip -n -c "$f" > "$f.gz"; zstd -q -c "$f" > "$f.zst"; bzip2 -c "$f" > "$f.bz2"; done
             """;
 
     private static List<Seed> seeds;
@@ -104,7 +104,7 @@ public final class FuzzSeeds {
 
     /** Every seed; skips the calling test when a tool that makes them is missing. */
     public static synchronized List<Seed> all() {
-        for (String tool : List.of("tar", "python3", "gzip", "zstd", "setfattr")) {
+        for (String tool : List.of("tar", "python3", "gzip", "zstd", "bzip2", "setfattr")) {
             assumeTrue(Sh.has(tool), tool + " is not installed (needed to make the fuzz seeds)");
         }
         if (seeds == null) {
@@ -127,7 +127,7 @@ public final class FuzzSeeds {
             try (Stream<Path> files = Files.list(dir)) {
                 for (Path p : files.filter(Files::isRegularFile).sorted().toList()) {
                     String name = p.getFileName().toString();
-                    byte[] tar = Files.readAllBytes(dir.resolve(name.replaceFirst("\\.(gz|zst)$", "")));
+                    byte[] tar = Files.readAllBytes(dir.resolve(name.replaceFirst("\\.(gz|zst|bz2)$", "")));
                     out.add(new Seed(name, tar, Files.readAllBytes(p)));
                 }
             }
