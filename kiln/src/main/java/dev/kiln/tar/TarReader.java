@@ -244,7 +244,7 @@ public final class TarReader implements EntryStream {
         // their size field says: with a size, the two would read different entries after it.
         if (h.type >= '1' && h.type <= '6' && h.type != '5' && dataSize != 0) {
             throw fail(rawName, "a " + type.toString().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
-                    + " entry with a data size of " + dataSize + " bytes");
+                    + " entry with data (size " + dataSize + ")");
         }
         // Directories (other than 'D') carry no data, whatever their size field says (GNU tar too).
         if (h.type == '5') {
