@@ -102,7 +102,7 @@ final class AclText {
     }
 
     private static String quote(String entry) {
-        return TarReader.display(entry.getBytes(StandardCharsets.UTF_8), 100);
+        return Display.name(entry.getBytes(StandardCharsets.UTF_8), 100);
     }
 
     private static int perm(String s, String entry) {

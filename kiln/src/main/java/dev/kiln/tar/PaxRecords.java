@@ -166,7 +166,7 @@ final class PaxRecords {
 
     /** Keys and values as messages show them: one line, cut (a hostile one may be megabytes long). */
     static String quote(String s) {
-        return TarReader.display(s.getBytes(StandardCharsets.ISO_8859_1), 40);
+        return Display.name(s.getBytes(StandardCharsets.ISO_8859_1), 40);
     }
 
     /** "SECONDS[.FRACTION]", possibly negative, to {seconds, nanos} with 0 <= nanos < 1e9. */

@@ -35,8 +35,6 @@ import java.util.TreeMap;
  */
 public final class TarReader implements EntryStream {
     private static final int BLOCK = TarHeader.BLOCK;
-    /** Names in messages are cut here: a hostile one may be a megabyte long. */
-    private static final int DISPLAY_MAX = 1000;
 
     // What the reader holds in memory for one entry is bounded; a header beyond a limit fails the
     // read naming the entry and the limit. Each limit is far above what real images need: Go's
@@ -48,8 +46,7 @@ public final class TarReader implements EntryStream {
     static final long MAX_GLOBAL_PAX = 1L << 20;
     /** One GNU long name ('L') or long link target ('K'). */
     static final long MAX_LONG_NAME = 1L << 20;
-    /** Data segments in one sparse file's map (old GNU 'S' headers and GNU PAX sparse 0.0, 0.1, 1.0). */
-    static final int MAX_SPARSE_SEGMENTS = 1 << 20;
+    // The fourth limit, on sparse maps, is SparseMap.MAX_SEGMENTS.
 
     private final InputStream in;
     private final String label;
@@ -206,7 +203,7 @@ public final class TarReader implements EntryStream {
         if (pax.isSparse() && pax.sparseName != null) {
             rawName = pax.sparseName;
         }
-        lastPath = display(rawName);
+        lastPath = Display.name(rawName);
         try {
             return build(h, pax, rawName, longLink);
         } catch (TarHeader.BadHeader e) {
@@ -238,7 +235,7 @@ public final class TarReader implements EntryStream {
             case '4' -> type = EntryType.BLOCK_DEVICE;
             case '5', 'D' -> type = EntryType.DIRECTORY; // 'D': GNU dumpdir, its data is a listing
             case '6' -> type = EntryType.FIFO;
-            default -> throw fail(rawName, "unsupported tar entry type '" + printable(h.type) + "'");
+            default -> throw fail(rawName, "unsupported tar entry type '" + Display.typeflag(h.type) + "'");
         }
         // Links, devices and FIFOs carry no data (POSIX, Go), but GNU tar skips as much data as
         // their size field says: with a size, the two would read different entries after it.
@@ -267,11 +264,11 @@ public final class TarReader implements EntryStream {
             byte[] rawLink = pax.linkPath != null ? pax.linkPath : longLink != null ? longLink : h.linkName();
             linkTarget = normalize(rawLink);
             if (linkTarget == null) {
-                throw fail(rawName, "hard link target " + display(rawLink) + " escapes the root");
+                throw fail(rawName, "hard link target " + Display.name(rawLink) + " escapes the root");
             }
             if (linkTarget.length == 0) {
                 throw fail(rawName, rawLink.length == 0 ? "hard link without a target"
-                        : "hard link to the root directory (" + display(rawLink) + ")");
+                        : "hard link to the root directory (" + Display.name(rawLink) + ")");
             }
         } else if (type == EntryType.SYMLINK) {
             linkTarget = pax.linkPath != null ? pax.linkPath : longLink != null ? longLink : h.linkName();
@@ -345,6 +342,12 @@ public final class TarReader implements EntryStream {
      */
     private InputStream sparse(byte[] rawName, long[][] map, long realSize, long storedSize) throws IOException {
         long stored = storedSize >= 0 ? storedSize : current.remaining;
+        int last = map[0].length - 1;
+        if (last >= 0 && map[1][last] == 0 && map[0][last] != realSize) {
+            // GNU tar ends a map with an empty segment at the real size, and extracts the file to
+            // that length whatever the size record says (while listing the record's size).
+            throw fail(rawName, "corrupt sparse map (it ends at " + map[0][last] + ", the real size is " + realSize + ")");
+        }
         List<SparseContent.Region> regions = new ArrayList<>(map[0].length);
         long mapped = 0;
         for (int i = 0; i < map[0].length; i++) {
@@ -363,76 +366,45 @@ public final class TarReader implements EntryStream {
 
     /** The 4 entries in the 'S' header, then 21 per extension block while the extended flag is set. */
     private long[][] readGnuSparseMap(TarHeader h, byte[] rawName) throws IOException, TarHeader.BadHeader {
-        Segments segments = new Segments(rawName);
-        readSparseEntries(h.block, 386, 4, segments);
-        boolean extended = h.gnuIsExtended();
-        while (extended) {
-            if (readBlock() < BLOCK) {
-                throw fail(rawName, "truncated tar: archive ends inside this entry's sparse map");
+        SparseMap map = new SparseMap();
+        try {
+            map.addGnuEntries(h.block, 386, 4);
+            boolean extended = h.gnuIsExtended();
+            while (extended) {
+                if (readBlock() < BLOCK) {
+                    throw fail(rawName, "truncated tar: archive ends inside this entry's sparse map");
+                }
+                map.addGnuEntries(block, 0, 21);
+                extended = block[504] != 0;
             }
-            readSparseEntries(block, 0, 21, segments);
-            extended = block[504] != 0;
+        } catch (IllegalArgumentException e) {
+            throw fail(rawName, e.getMessage());
         }
-        return segments.toMap();
-    }
-
-    private static void readSparseEntries(byte[] b, int off, int count, Segments out) throws TarHeader.BadHeader {
-        for (int i = 0; i < count; i++) {
-            int e = off + i * 24;
-            if (b[e] == 0) {
-                return; // as GNU and BSD tar: the first empty offset ends this block's list
-            }
-            out.add(TarHeader.number(b, e, 12), TarHeader.number(b, e + 12, 12));
-        }
+        return map.toArrays();
     }
 
     private long[][] paxSparseMap(PaxRecords pax, byte[] rawName) throws IOException {
-        Segments segments = new Segments(rawName);
-        if (pax.sparseMajor != null && pax.sparseMajor == 1) {
+        try {
+            if (pax.sparseMajor == null || pax.sparseMajor != 1) {
+                return SparseMap.fromPax(pax);
+            }
             // 1.0: decimal lines at the start of the data (count, then offset/length pairs), block-padded.
             long count = sparseNumber(rawName);
-            if (count > MAX_SPARSE_SEGMENTS) {
-                throw segments.overLimit(count);
+            if (count > SparseMap.MAX_SEGMENTS) {
+                throw SparseMap.overLimit(count);
             }
             if (count > current.remaining / 4) {
                 throw fail(rawName, "corrupt sparse map (" + count + " entries)");
             }
+            SparseMap map = new SparseMap();
             for (long i = 0; i < count; i++) {
-                segments.add(sparseNumber(rawName), sparseNumber(rawName));
+                map.add(sparseNumber(rawName), sparseNumber(rawName));
             }
             current.skip(current.consumed % BLOCK == 0 ? 0 : BLOCK - current.consumed % BLOCK);
-        } else if (pax.sparseMap != null) {
-            String[] parts = pax.sparseMap.split(",", -1);
-            if (parts.length % 2 != 0) {
-                throw fail(rawName, "corrupt sparse map (odd GNU.sparse.map)");
-            }
-            if (parts.length / 2 > MAX_SPARSE_SEGMENTS) {
-                throw segments.overLimit(parts.length / 2);
-            }
-            try {
-                for (int i = 0; i < parts.length; i += 2) {
-                    segments.add(PaxRecords.count("GNU.sparse.map", parts[i].getBytes(StandardCharsets.ISO_8859_1)),
-                            PaxRecords.count("GNU.sparse.map", parts[i + 1].getBytes(StandardCharsets.ISO_8859_1)));
-                }
-            } catch (IllegalArgumentException e) {
-                throw fail(rawName, "corrupt sparse map (bad GNU.sparse.map)");
-            }
-        } else {
-            if (pax.sparseOffsets.size() != pax.sparseNumBytes.size()) {
-                throw fail(rawName, "corrupt sparse map (unpaired GNU.sparse.offset/numbytes)");
-            }
-            for (int i = 0; i < pax.sparseOffsets.size(); i++) {
-                segments.add(pax.sparseOffsets.get(i), pax.sparseNumBytes.get(i));
-            }
+            return map.toArrays();
+        } catch (IllegalArgumentException e) {
+            throw fail(rawName, e.getMessage());
         }
-        long[][] map = segments.toMap();
-        if (!(pax.sparseMajor != null && pax.sparseMajor == 1) && pax.sparseNumBlocks != null
-                && pax.sparseNumBlocks != map[0].length) {
-            // GNU tar and Go refuse the entry too.
-            throw fail(rawName, "corrupt sparse map (GNU.sparse.numblocks is " + pax.sparseNumBlocks + ", the map has "
-                    + map[0].length + " segments)");
-        }
-        return map;
     }
 
     private long sparseNumber(byte[] rawName) throws IOException {
@@ -448,40 +420,6 @@ public final class TarReader implements EntryStream {
             }
             x = x * 10 + (c - '0');
             digits++;
-        }
-    }
-
-    /** A sparse map being read: offsets and lengths, at most {@link #MAX_SPARSE_SEGMENTS}. */
-    private final class Segments {
-        private final byte[] rawName;
-        private long[] offsets = new long[8];
-        private long[] lengths = new long[8];
-        private int n;
-
-        Segments(byte[] rawName) {
-            this.rawName = rawName;
-        }
-
-        void add(long offset, long length) {
-            if (n == MAX_SPARSE_SEGMENTS) {
-                throw overLimit(-1);
-            }
-            if (n == offsets.length) {
-                offsets = Arrays.copyOf(offsets, n * 2);
-                lengths = Arrays.copyOf(lengths, n * 2);
-            }
-            offsets[n] = offset;
-            lengths[n++] = length;
-        }
-
-        /** @param count the declared number of segments, or -1 when the map just goes on */
-        KilnException overLimit(long count) {
-            return fail(rawName, "sparse map of " + (count < 0 ? "more than " + MAX_SPARSE_SEGMENTS : count)
-                    + " segments exceeds the limit of " + MAX_SPARSE_SEGMENTS);
-        }
-
-        long[][] toMap() {
-            return new long[][] {Arrays.copyOf(offsets, n), Arrays.copyOf(lengths, n)};
         }
     }
 
@@ -652,7 +590,7 @@ public final class TarReader implements EntryStream {
             switch (h.type) {
                 case 'x', 'X', 'g', 'L', 'K', 'V' -> skipMeta(h);
                 default -> {
-                    return display(h.name());
+                    return Display.name(h.name());
                 }
             }
         }
@@ -684,7 +622,7 @@ public final class TarReader implements EntryStream {
             return in.read(b, off, len);
         } catch (Decompress.CorruptInput e) {
             // Decompression runs ahead, but its error arrives in order: here is where it struck.
-            String where = current != null && current.valid ? ", in " + display(current.rawName)
+            String where = current != null && current.valid ? ", in " + Display.name(current.rawName)
                     : lastPath.isEmpty() ? "" : ", after " + lastPath;
             Decompress.CorruptInput placed = new Decompress.CorruptInput(e.getMessage() + " (tar byte " + position + where + ")");
             placed.addSuppressed(e);
@@ -707,57 +645,7 @@ public final class TarReader implements EntryStream {
     }
 
     private KilnException fail(byte[] rawName, String message) {
-        return new FormatException(label + ": " + display(rawName) + ": " + message);
-    }
-
-    /**
-     * A name as messages show it: one line (control characters and bytes that are not UTF-8
-     * escaped: \n, \x1b, \xff) and at most {@value #DISPLAY_MAX} characters, however long or
-     * strange the name.
-     */
-    static String display(byte[] raw) {
-        return display(raw, DISPLAY_MAX);
-    }
-
-    static String display(byte[] raw, int max) {
-        StringBuilder out = new StringBuilder(Math.min(raw.length, max) + 8);
-        int i = 0;
-        while (i < raw.length) {
-            if (out.length() >= max) {
-                return out.append("...").toString();
-            }
-            int c = raw[i] & 0xff;
-            int n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-            String decoded = n > 1 && i + n <= raw.length ? utf8(raw, i, n) : null;
-            if (n == 1 && c == '\n') {
-                out.append("\\n");
-            } else if (n == 1 && (c < 0x20 || c == 0x7f)) {
-                out.append(String.format("\\x%02x", c));
-            } else if (n == 1) {
-                out.append((char) c);
-            } else if (decoded != null) {
-                out.append(decoded);
-                i += n;
-                continue;
-            } else {
-                out.append(String.format("\\x%02x", c));
-            }
-            i++;
-        }
-        return out.toString();
-    }
-
-    /** The character(s) of one UTF-8 sequence, or null when it is not valid UTF-8. */
-    private static String utf8(byte[] raw, int at, int n) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(raw, at, n)).toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
-            return null;
-        }
-    }
-
-    private static String printable(byte type) {
-        return type >= 0x20 && type < 0x7f ? String.valueOf((char) type) : String.format("\\x%02x", type & 0xff);
+        return new FormatException(label + ": " + Display.name(rawName) + ": " + message);
     }
 
     /**
@@ -824,7 +712,7 @@ public final class TarReader implements EntryStream {
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             if (!valid) {
-                throw new IllegalStateException(display(rawName) + ": content read after the tar reader moved on");
+                throw new IllegalStateException(Display.name(rawName) + ": content read after the tar reader moved on");
             }
             if (remaining == 0) {
                 return -1;

@@ -49,7 +49,7 @@ public record FuzzCase(FuzzSeeds.Seed seed, List<TarMutation> tar, List<TarMutat
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (OutputStream c = switch (compression) {
             case "gzip" -> new GZIPOutputStream(out);
-            case "zstd" -> new ZstdOutputStream(out);
+            case "zstd" -> new ZstdOutputStream(out).setChecksum(true); // as the zstd command writes
             default -> new org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream(out);
         }) {
             c.write(plain);

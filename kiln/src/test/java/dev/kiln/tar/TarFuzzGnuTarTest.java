@@ -74,10 +74,12 @@ class TarFuzzGnuTarTest {
                 gnu.add(gnuLine(line));
             }
         }
+        boolean damagedZstd = c.seed().compression().equals("zstd") && !c.raw().isEmpty();
         if (kiln.tooBig || kiln.lines.contains(null) || gnu.stream().anyMatch(l -> l.startsWith("unparsed"))
-                || twoGlobalHeaders(c)) {
-            // Contents too large to compare, a date one side cannot print, or globals, where
-            // GNU tar departs from POSIX (see the README).
+                || twoGlobalHeaders(c) || damagedZstd) {
+            // Contents too large to compare, a date one side cannot print, globals (where GNU tar
+            // departs from POSIX, see the README), or a damaged zstd frame that lost its checksum:
+            // zstd versions then decode the damage differently, without an error.
             Statistics.collect(category + ", GNU tar reads, not compared");
             return;
         }

@@ -177,7 +177,7 @@ class TarReaderHostileTest {
     @Test
     void sparseMapsAreBounded() {
         StringBuilder map = new StringBuilder();
-        for (int i = 0; i <= TarReader.MAX_SPARSE_SEGMENTS; i++) {
+        for (int i = 0; i <= SparseMap.MAX_SEGMENTS; i++) {
             map.append(i == 0 ? "" : ",").append("1,1"); // the limit comes before any other check
         }
         byte[] tar = new RawTar()
@@ -187,6 +187,18 @@ class TarReaderHostileTest {
                 .raw(RawTar.header("GNUSparseFile.0/sparse", '0', 0, "", false)).end().bytes();
         assertThatThrownBy(() -> read(tar))
                 .hasMessage("t.tar: sparse: sparse map of 1048577 segments exceeds the limit of 1048576");
+    }
+
+    @Test
+    void aSparseMapThatEndsBeforeTheRealSizeIsAnError() {
+        // Found by TarFuzzGnuTarTest: GNU tar lists the size record (99999) but extracts to where
+        // the map's final empty segment says (90000); Kiln gave 99999 bytes.
+        byte[] tar = new RawTar()
+                .pax('x', RawTar.record("GNU.sparse.major", "0"), RawTar.record("GNU.sparse.minor", "1"),
+                        RawTar.record("GNU.sparse.name", "s"), RawTar.record("GNU.sparse.realsize", "99999"),
+                        RawTar.record("GNU.sparse.map", "0,1,90000,0"))
+                .raw(RawTar.header("GNUSparseFile.0/s", '0', 1, "", false)).data(bytes("x"), (byte) 0).end().bytes();
+        assertThatThrownBy(() -> read(tar)).hasMessage("t.tar: s: corrupt sparse map (it ends at 90000, the real size is 99999)");
     }
 
     @Test
