@@ -27,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 public record FuzzOutcome(List<String> entries, String error) {
     /** Content beyond this is not hashed (a mutated sparse size can make gigabytes of zeros). */
-    public static final long HASHED = 64L << 20;
+    public static final long HASHED = 4L << 20;
 
     /** What no message may show: Java class names and library internals. */
     private static final Pattern INTERNAL = Pattern.compile(
@@ -110,7 +110,7 @@ public record FuzzOutcome(List<String> entries, String error) {
         if (size <= HASHED) {
             assertThat(in.read()).as("content beyond its size %d", size).isEqualTo(-1);
         }
-        return HexFormat.of().formatHex(md.digest()) + (size > HASHED ? "(first 64 MiB)" : "");
+        return HexFormat.of().formatHex(md.digest()) + (size > HASHED ? "(first 4 MiB)" : "");
     }
 
     /** Saves a failing input for the corpus; returns where. */

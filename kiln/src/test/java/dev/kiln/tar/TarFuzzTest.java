@@ -29,7 +29,7 @@ class TarFuzzTest {
         return FuzzCase.arbitrary();
     }
 
-    @Property(tries = 600)
+    @Property(tries = 500)
     void mutatedArchivesGiveEntriesOrAKilnException(@ForAll("cases") FuzzCase c) {
         byte[] input = c.bytes();
         check(input, c.suffix());
