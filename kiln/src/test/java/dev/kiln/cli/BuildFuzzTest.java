@@ -89,11 +89,12 @@ class BuildFuzzTest {
 
     /** True when the build succeeded, false when it failed with a well-formed KilnException. */
     private static boolean run(String[] args) throws IOException {
-        BuildCommand command = new BuildCommand();
-        new CommandLine(command).parseArgs(args);
+        picocli.CommandLine.Model.CommandSpec spec = BuildCommand.commandSpec();
+        new CommandLine(spec).parseArgs(args);
+        BuildCommand command = (BuildCommand) spec.userObject();
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         try {
-            new BuildPipeline(quiet, true).run(command.request());
+            new BuildPipeline(quiet, true).run(command.resolvedSpec().toRequest(BuildCommand.sourceDateEpoch()));
             return true;
         } catch (KilnException e) {
             String line = ErrorHandler.describe(e);
