@@ -27,7 +27,7 @@ final class ClassWarmup {
             "dev.kiln.flatten.Flattener",
             "dev.kiln.tar.TarReader",
             "dev.kiln.guest.GuestStage",
-            "java.util.zip.GZIPInputStream");
+            "org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream");
     static final String PICOCLI_PREFIX = "picocli/CommandLine$";
 
     private ClassWarmup() {

@@ -57,18 +57,27 @@ public final class ChunkPipe extends InputStream {
             while (!closed && !ended) {
                 byte[] buf = newBuffer();
                 int len = 0;
+                Throwable failure = null;
                 // Fill the chunk while the source has more at hand; hand over what there is as
                 // soon as it has not (a layer still downloading, a pipe), so a trickling source
                 // reaches the consumer without waiting for a full chunk.
-                do {
-                    int n = in.read(buf, len, chunkSize - len);
-                    if (n < 0) {
-                        ended = true;
-                        break;
-                    }
-                    len += n;
-                } while (len < chunkSize && in.available() > 0);
+                try {
+                    do {
+                        int n = in.read(buf, len, chunkSize - len);
+                        if (n < 0) {
+                            ended = true;
+                            break;
+                        }
+                        len += n;
+                    } while (len < chunkSize && in.available() > 0);
+                } catch (Throwable e) {
+                    failure = e; // after the bytes read before it, so the consumer sees where it struck
+                }
                 if (len > 0 && !put(new Chunk(buf, len, null))) {
+                    return;
+                }
+                if (failure != null) {
+                    put(new Chunk(null, 0, failure));
                     return;
                 }
             }

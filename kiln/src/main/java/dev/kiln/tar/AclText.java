@@ -40,7 +40,7 @@ final class AclText {
             }
             String[] f = e.split(":", -1);
             if (f.length < 3) {
-                throw new IllegalArgumentException("bad ACL entry '" + e + "'");
+                throw new IllegalArgumentException("bad ACL entry '" + quote(e) + "'");
             }
             String qualifier = f[1];
             int perm = perm(f[2], e);
@@ -50,15 +50,21 @@ final class AclText {
                 case "group", "g" -> tag = qualifier.isEmpty() ? GROUP_OBJ : GROUP;
                 case "mask", "m" -> tag = MASK;
                 case "other", "o" -> tag = OTHER;
-                default -> throw new IllegalArgumentException("bad ACL entry '" + e + "'");
+                default -> throw new IllegalArgumentException("bad ACL entry '" + quote(e) + "'");
             }
             long id = UNDEFINED_ID;
             if (tag == USER || tag == GROUP) {
                 // star/bsdtar append the numeric id as a fourth field; otherwise the qualifier must be one.
                 String num = f.length >= 4 && !f[3].isEmpty() ? f[3] : qualifier;
-                if (!num.chars().allMatch(Character::isDigit)) {
-                    throw new IllegalArgumentException("ACL entry '" + e + "' names a user or group without"
+                if (!num.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                    throw new IllegalArgumentException("ACL entry '" + quote(e) + "' names a user or group without"
                             + " a numeric id (archive it with --xattrs --xattrs-include='*' to keep the raw ACL)");
+                }
+                // The binary form holds 32 bits, and all ones means "no id": a larger number
+                // must not wrap around to another user (4294967296 would become root).
+                if (num.length() > 10 || Long.parseLong(num) >= UNDEFINED_ID) {
+                    throw new IllegalArgumentException("ACL entry '" + quote(e) + "': id " + num
+                            + " is out of range (at most " + (UNDEFINED_ID - 1) + ")");
                 }
                 id = Long.parseLong(num);
             }
@@ -95,6 +101,10 @@ final class AclText {
         return -1;
     }
 
+    private static String quote(String entry) {
+        return Display.name(entry.getBytes(StandardCharsets.UTF_8), 100);
+    }
+
     private static int perm(String s, String entry) {
         int p = 0;
         for (char c : s.toCharArray()) {
@@ -104,7 +114,7 @@ final class AclText {
                 case 'x' -> p |= 1;
                 case '-' -> {
                 }
-                default -> throw new IllegalArgumentException("bad ACL permissions in '" + entry + "'");
+                default -> throw new IllegalArgumentException("bad ACL permissions in '" + quote(entry) + "'");
             }
         }
         return p;

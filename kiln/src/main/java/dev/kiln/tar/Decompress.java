@@ -11,7 +11,6 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Opens a possibly compressed tar stream: gzip (also multi-member), zstd, bzip2 or plain,
@@ -19,8 +18,6 @@ import java.util.zip.GZIPInputStream;
  * its own, handing large chunks to the caller, so it overlaps the caller's work.
  */
 public final class Decompress {
-    /** The JDK's Inflater is fastest here with large buffers (about 450 MB/s measured). */
-    private static final int GZIP_BUFFER = 64 * 1024;
     /** Hand-over between the decompressing thread and the reader: 8 MiB in flight at most. */
     private static final int CHUNK = 1 << 20;
     private static final int DEPTH = 8;
@@ -42,7 +39,7 @@ public final class Decompress {
             try {
                 return decompress(raw, label);
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e.getMessage(), e);
+                throw new KilnException(label + ": " + e.getMessage(), e);
             }
         }
         return ChunkPipe.start("kiln-decompress " + label, CHUNK, DEPTH, () -> decompress(raw, label));
@@ -63,17 +60,36 @@ public final class Decompress {
                 source.close();
             }
         };
+        return decode(all, source, format, label);
+    }
+
+    /**
+     * Decodes {@code raw} as {@code format} (a layer whose media type names its compression).
+     * Decoding errors are {@link CorruptInput}s naming {@code label}; errors of {@code raw}
+     * itself pass through unchanged. Closing the result closes {@code raw}.
+     */
+    public static InputStream decoder(InputStream raw, Format format, String label) throws IOException {
+        if (format == Format.XZ) {
+            throw new KilnException(label + ": xz-compressed input is not supported");
+        }
+        Tracked source = new Tracked(raw);
+        return decode(source, source, format, label);
+    }
+
+    /** {@code all} reads {@code source}, possibly behind bytes already taken from it for detection. */
+    private static InputStream decode(InputStream all, Tracked source, Format format, String label) throws IOException {
+        String name = format.name().toLowerCase(java.util.Locale.ROOT);
         try {
             return switch (format) {
                 case PLAIN -> all;
-                case GZIP -> new Checked(new GZIPInputStream(all, GZIP_BUFFER), source, label, "gzip");
-                case ZSTD -> new Checked(new ZstdInputStreamNoFinalizer(all), source, label, "zstd");
-                case BZIP2 -> new Checked(new BZip2CompressorInputStream(all, true), source, label, "bzip2");
+                case GZIP -> new Checked(new GzipMembers(all, label), source, label, name);
+                case ZSTD -> new Checked(new ZstdInputStreamNoFinalizer(all), source, label, name);
+                case BZIP2 -> new Checked(new BZip2CompressorInputStream(all, true), source, label, name);
                 case XZ -> throw new IllegalStateException();
             };
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             all.close();
-            throw Checked.translate(e, source, label, format.name().toLowerCase());
+            throw Checked.translate(e, source, label, name);
         }
     }
 
@@ -107,7 +123,7 @@ public final class Decompress {
 
     /** Remembers the last exception the raw stream threw, to tell it apart from decoder errors. */
     private static final class Tracked extends FilterInputStream {
-        IOException thrown;
+        Exception thrown;
 
         Tracked(InputStream in) {
             super(in);
@@ -117,7 +133,7 @@ public final class Decompress {
         public int read() throws IOException {
             try {
                 return in.read();
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 thrown = e;
                 throw e;
             }
@@ -127,7 +143,17 @@ public final class Decompress {
         public int read(byte[] b, int off, int len) throws IOException {
             try {
                 return in.read(b, off, len);
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
+                thrown = e;
+                throw e;
+            }
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            try {
+                return in.skip(n);
+            } catch (IOException | RuntimeException e) {
                 thrown = e;
                 throw e;
             }
@@ -136,9 +162,17 @@ public final class Decompress {
 
     /** Rewrites decoder errors into messages naming the input. */
     private static final class Checked extends FilterInputStream {
+        /**
+         * A decoder loses the bytes it decoded in a read call that then fails: asking for at
+         * most this much per call delivers nearly all that came before an error, so the tar
+         * reader can say where it struck.
+         */
+        private static final int PIECE = 16 * 1024;
         private final Tracked source;
         private final String label;
         private final String format;
+        /** An error met after some bytes of a read: reported by the next read. */
+        private RuntimeException pending;
 
         Checked(InputStream in, Tracked source, String label, String format) {
             super(in);
@@ -147,39 +181,98 @@ public final class Decompress {
             this.format = format;
         }
 
-        static IOException translate(IOException e, Tracked source, String label, String format) {
-            if (e == source.thrown) {
-                return e;
+        /**
+         * The error to report for {@code e}: errors of the raw stream and Kiln's own pass
+         * through; a decoder's becomes a one-line {@link CorruptInput}. Decoder messages are
+         * kept only when they say something to a user (zstd's own error names, a CRC
+         * mismatch); the rest (Commons Compress's internals, zlib's) stay in the stack trace.
+         */
+        static RuntimeException translate(Exception e, Tracked source, String label, String format) throws IOException {
+            if (e == source.thrown || e instanceof KilnException) {
+                if (e instanceof IOException io) {
+                    throw io;
+                }
+                return (RuntimeException) e;
             }
-            if (e instanceof EOFException || String.valueOf(e.getMessage()).toLowerCase().contains("truncated")) {
-                return new KilnIOException(label + ": truncated " + format + " data", e);
+            CorruptInput c = new CorruptInput(label + ": " + describe(e, format));
+            c.addSuppressed(e);
+            return c;
+        }
+
+        static String describe(Exception e, String format) {
+            String m = String.valueOf(e.getMessage());
+            String lower = m.toLowerCase(java.util.Locale.ROOT);
+            if (e instanceof EOFException || lower.contains("truncated") || lower.contains("unexpected end")) {
+                return "truncated " + format + " data";
             }
-            return new KilnIOException(label + ": corrupt " + format + " data: " + e.getMessage(), e);
+            if (lower.contains("not in the .gz format") || lower.contains("not in the bzip2 format")) {
+                return "not " + format + " data";
+            }
+            if (lower.contains("unexpected data after")) {
+                return "unexpected data after the end of the " + format + " stream";
+            }
+            String reason;
+            if (lower.contains("crc")) {
+                reason = "checksum mismatch";
+            } else if (lower.contains("size mismatch")) {
+                reason = "length mismatch";
+            } else if (lower.contains("compression method")) {
+                reason = "unsupported compression method";
+            } else if (lower.contains("reserved flags")) {
+                reason = "bad header";
+            } else if (e instanceof com.github.luben.zstd.ZstdIOException && !m.isBlank()) {
+                reason = lower; // zstd's own error names: "data corruption detected", "unknown frame descriptor"
+            } else {
+                reason = null;
+            }
+            return "corrupt " + format + " data" + (reason == null ? "" : ": " + reason);
         }
 
         @Override
         public int read() throws IOException {
-            try {
-                return in.read();
-            } catch (IOException e) {
-                throw translate(e, source, label, format);
+            return dev.kiln.io.Streams.readOneByte(this);
+        }
+
+        /** Fills {@code b} piece by piece while compressed input is at hand, as one decoder read would. */
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (pending != null) {
+                throw pending;
             }
+            int got = 0;
+            do {
+                int n;
+                try {
+                    n = in.read(b, off + got, Math.min(len - got, PIECE));
+                } catch (IOException | RuntimeException e) {
+                    RuntimeException error = translate(e, source, label, format);
+                    if (got == 0) {
+                        throw error;
+                    }
+                    pending = error;
+                    return got;
+                }
+                if (n < 0) {
+                    return got == 0 ? -1 : got;
+                }
+                got += n;
+            } while (got < len && source.available() > 0);
+            return got;
         }
 
         @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            try {
-                return in.read(b, off, len);
-            } catch (IOException e) {
-                throw translate(e, source, label, format);
-            }
+        public long skip(long n) throws IOException {
+            return n <= 0 ? 0 : Math.max(read(new byte[(int) Math.min(n, PIECE)]), 0);
         }
     }
 
-    /** An IOException whose message is already fit for the user. */
-    static final class KilnIOException extends IOException {
-        KilnIOException(String message, Throwable cause) {
-            super(message, cause);
+    /**
+     * Compressed data that cannot be decoded: damaged, truncated, or followed by data that is
+     * not part of the stream. The message names the input and is fit for the user.
+     */
+    public static final class CorruptInput extends KilnException {
+        public CorruptInput(String message) {
+            super(message);
         }
     }
 }

@@ -107,12 +107,12 @@ final class TarHeader {
         return number(block, 136, 12);
     }
 
-    int devMajor() throws BadHeader {
-        return (isUstar() || isGnu()) ? (int) number(block, 329, 8) : 0;
+    long devMajor() throws BadHeader {
+        return (isUstar() || isGnu()) ? number(block, 329, 8) : 0;
     }
 
-    int devMinor() throws BadHeader {
-        return (isUstar() || isGnu()) ? (int) number(block, 337, 8) : 0;
+    long devMinor() throws BadHeader {
+        return (isUstar() || isGnu()) ? number(block, 337, 8) : 0;
     }
 
     /** GNU 'S' headers: the real (expanded) size. */

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -34,14 +35,28 @@ import java.util.TreeMap;
  */
 public final class TarReader implements EntryStream {
     private static final int BLOCK = TarHeader.BLOCK;
-    /** PAX and GNU long-name data is held in memory; bound it against corrupt size fields. */
-    private static final long MAX_META_SIZE = 16L << 20;
+
+    // What the reader holds in memory for one entry is bounded; a header beyond a limit fails the
+    // read naming the entry and the limit. Each limit is far above what real images need: Go's
+    // archive/tar (Docker, containerd, umoci) refuses PAX headers and GNU long names over 1 MiB,
+    // and Linux xattrs (the bulk of a PAX header) are at most 64 KiB each.
+    /** One per-file PAX header ('x'); a later one replaces an earlier one, so one is held at a time. */
+    static final long MAX_PAX_HEADER = 8L << 20;
+    /** All global PAX records ('g') in force, merged per keyword. */
+    static final long MAX_GLOBAL_PAX = 1L << 20;
+    /** One GNU long name ('L') or long link target ('K'). */
+    static final long MAX_LONG_NAME = 1L << 20;
+    // The fourth limit, on sparse maps, is SparseMap.MAX_SEGMENTS.
 
     private final InputStream in;
     private final String label;
     private final byte[] block = new byte[BLOCK];
     private final byte[] scratch = new byte[64 * 1024];
-    private final List<byte[][]> globalRecords = new ArrayList<>();
+    /** The size of each global PAX record in force, by keyword, to bound them all. */
+    private final Map<String, Integer> globalSizes = new HashMap<>();
+    private long globalBytes;
+    /** The global PAX records in force, applied as they come: the starting point of every entry. */
+    private PaxRecords globals;
 
     private long position;
     private boolean sawHeader;
@@ -104,21 +119,38 @@ public final class TarReader implements EntryStream {
             return null;
         }
         finishCurrent();
-        List<byte[][]> records = new ArrayList<>();
+        List<byte[][]> records = null;
         byte[] longName = null;
         byte[] longLink = null;
+        String pending = null;
         while (true) {
+            long at = position;
             TarHeader h = readHeader();
             if (h == null) {
+                if (pending != null) {
+                    // GNU tar and Go drop such a header silently; bsdtar calls the archive damaged.
+                    throw new FormatException(label + ": truncated tar: archive ends after a " + pending
+                            + ", before the entry it describes" + after());
+                }
                 drain();
                 finished = true;
                 return null;
             }
             switch (h.type) {
-                case 'x', 'X' -> records.addAll(paxRecords(h));
-                case 'g' -> globalRecords.addAll(paxRecords(h));
-                case 'L' -> longName = TarHeader.string(readMeta(h), 0, Integer.MAX_VALUE >> 1);
-                case 'K' -> longLink = TarHeader.string(readMeta(h), 0, Integer.MAX_VALUE >> 1);
+                case 'x', 'X' -> {
+                    // A later per-file header replaces an earlier one, as GNU tar reads them.
+                    records = paxRecords(h, at, MAX_PAX_HEADER, "PAX header");
+                    pending = "PAX header";
+                }
+                case 'g' -> setGlobals(paxRecords(h, at, MAX_GLOBAL_PAX, "global PAX header"), at);
+                case 'L' -> {
+                    longName = longName(h, at, "GNU long name");
+                    pending = "GNU long name";
+                }
+                case 'K' -> {
+                    longLink = longName(h, at, "GNU long link");
+                    pending = "GNU long link";
+                }
                 case 'V' -> skipMeta(h); // GNU volume label: not a file
                 default -> {
                     return entry(h, records, longName, longLink);
@@ -127,18 +159,43 @@ public final class TarReader implements EntryStream {
         }
     }
 
-    private Entry entry(TarHeader h, List<byte[][]> records, byte[] longName, byte[] longLink) throws IOException {
-        PaxRecords pax = new PaxRecords();
-        byte[] rawName = longName != null ? longName : h.name();
+    /**
+     * Applies one global header to the global state once, here, rather than to every entry. POSIX: a global value holds until a later global header
+     * gives the same keyword another value. (GNU tar drops all earlier global values at each
+     * global header; bsdtar and Go ignore global headers.)
+     */
+    private void setGlobals(List<byte[][]> records, long at) {
+        for (byte[][] r : records) {
+            Integer old = globalSizes.put(new String(r[0], StandardCharsets.ISO_8859_1), r[0].length + r[1].length);
+            globalBytes += r[0].length + r[1].length - (old == null ? 0 : old);
+        }
+        if (globalBytes > MAX_GLOBAL_PAX) {
+            throw new FormatException(label + ": global PAX header at byte " + at + ": the global records in force"
+                    + " hold " + globalBytes + " bytes, more than the limit of " + limit(MAX_GLOBAL_PAX));
+        }
+        if (globals == null) {
+            globals = new PaxRecords();
+        }
         try {
-            for (byte[][] r : globalRecords) {
-                pax.apply(r[0], r[1]);
-            }
             for (byte[][] r : records) {
-                pax.apply(r[0], r[1]);
+                globals.apply(r[0], r[1]);
             }
         } catch (IllegalArgumentException e) {
-            throw fail(pax.path != null ? pax.path : rawName, e.getMessage());
+            throw new FormatException(label + ": global PAX header at byte " + at + after() + ": " + e.getMessage());
+        }
+    }
+
+    private Entry entry(TarHeader h, List<byte[][]> records, byte[] longName, byte[] longLink) throws IOException {
+        PaxRecords pax = globals == null ? new PaxRecords() : globals.copy();
+        byte[] rawName = longName != null ? longName : h.name();
+        if (records != null) {
+            try {
+                for (byte[][] r : records) {
+                    pax.apply(r[0], r[1]);
+                }
+            } catch (IllegalArgumentException e) {
+                throw fail(pax.path != null ? pax.path : rawName, e.getMessage());
+            }
         }
         if (pax.path != null) {
             rawName = pax.path;
@@ -146,7 +203,7 @@ public final class TarReader implements EntryStream {
         if (pax.isSparse() && pax.sparseName != null) {
             rawName = pax.sparseName;
         }
-        lastPath = display(rawName);
+        lastPath = Display.name(rawName);
         try {
             return build(h, pax, rawName, longLink);
         } catch (TarHeader.BadHeader e) {
@@ -162,19 +219,32 @@ public final class TarReader implements EntryStream {
         }
         EntryType type;
         switch (h.type) {
-            case '0', '7', 'S' -> type = EntryType.FILE;
-            case 0 -> type = rawName.length > 0 && rawName[rawName.length - 1] == '/'
-                    ? EntryType.DIRECTORY : EntryType.FILE;
+            case '0', 0, '7', 'S' -> {
+                // A regular file named like a directory: GNU tar and bsdtar read a directory
+                // (Go only for type NUL). Kiln too, when it holds no data; with data, tools
+                // disagree and call the archive damaged, so it is refused.
+                boolean slash = rawName.length > 0 && rawName[rawName.length - 1] == '/';
+                if (slash && (dataSize > 0 || h.type == '7' || h.type == 'S')) {
+                    throw fail(rawName, "a regular file with a directory's name (ending in '/')");
+                }
+                type = slash ? EntryType.DIRECTORY : EntryType.FILE;
+            }
             case '1' -> type = EntryType.HARDLINK;
             case '2' -> type = EntryType.SYMLINK;
             case '3' -> type = EntryType.CHARACTER_DEVICE;
             case '4' -> type = EntryType.BLOCK_DEVICE;
             case '5', 'D' -> type = EntryType.DIRECTORY; // 'D': GNU dumpdir, its data is a listing
             case '6' -> type = EntryType.FIFO;
-            default -> throw fail(rawName, "unsupported tar entry type '" + printable(h.type) + "'");
+            default -> throw fail(rawName, "unsupported tar entry type '" + Display.typeflag(h.type) + "'");
         }
-        // Like Go's archive/tar: links, devices, FIFOs and directories (other than 'D') carry no data.
-        if (h.type >= '1' && h.type <= '6') {
+        // Links, devices and FIFOs carry no data (POSIX, Go), but GNU tar skips as much data as
+        // their size field says: with a size, the two would read different entries after it.
+        if (h.type >= '1' && h.type <= '6' && h.type != '5' && dataSize != 0) {
+            throw fail(rawName, "a " + type.toString().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+                    + " entry with data (size " + dataSize + ")");
+        }
+        // Directories (other than 'D') carry no data, whatever their size field says (GNU tar too).
+        if (h.type == '5') {
             dataSize = 0;
         }
         byte[] path = normalize(rawName);
@@ -193,8 +263,12 @@ public final class TarReader implements EntryStream {
         if (type == EntryType.HARDLINK) {
             byte[] rawLink = pax.linkPath != null ? pax.linkPath : longLink != null ? longLink : h.linkName();
             linkTarget = normalize(rawLink);
-            if (linkTarget == null || linkTarget.length == 0) {
-                throw fail(rawName, "hard link target " + display(rawLink) + " escapes the root");
+            if (linkTarget == null) {
+                throw fail(rawName, "hard link target " + Display.name(rawLink) + " escapes the root");
+            }
+            if (linkTarget.length == 0) {
+                throw fail(rawName, rawLink.length == 0 ? "hard link without a target"
+                        : "hard link to the root directory (" + Display.name(rawLink) + ")");
             }
         } else if (type == EntryType.SYMLINK) {
             linkTarget = pax.linkPath != null ? pax.linkPath : longLink != null ? longLink : h.linkName();
@@ -218,11 +292,17 @@ public final class TarReader implements EntryStream {
         }
 
         long[] mtime = pax.mtime != null ? pax.mtime : new long[] {h.mtime(), 0};
-        int devMajor = pax.devMajor != null ? pax.devMajor : h.devMajor();
-        int devMinor = pax.devMinor != null ? pax.devMinor : h.devMinor();
-        if (type != EntryType.CHARACTER_DEVICE && type != EntryType.BLOCK_DEVICE) {
-            devMajor = 0;
-            devMinor = 0;
+        int devMajor = 0;
+        int devMinor = 0;
+        // Like GNU tar, only device entries have their device fields decoded.
+        if (type == EntryType.CHARACTER_DEVICE || type == EntryType.BLOCK_DEVICE) {
+            devMajor = deviceNumber(rawName, "major", pax.devMajor != null ? pax.devMajor : h.devMajor());
+            devMinor = deviceNumber(rawName, "minor", pax.devMinor != null ? pax.devMinor : h.devMinor());
+        }
+        long uid = pax.uid != null ? pax.uid : h.uid();
+        long gid = pax.gid != null ? pax.gid : h.gid();
+        if (uid < 0 || gid < 0) {
+            throw fail(rawName, "negative " + (uid < 0 ? "uid " + uid : "gid " + gid));
         }
         Map<String, byte[]> xattrs = new TreeMap<>(pax.xattrs);
         int mode = h.mode();
@@ -243,10 +323,17 @@ public final class TarReader implements EntryStream {
         } catch (IllegalArgumentException e) {
             throw fail(rawName, e.getMessage());
         }
-        return new Entry(path, type, mode, pax.uid != null ? pax.uid : h.uid(),
-                pax.gid != null ? pax.gid : h.gid(), mtime[0], (int) mtime[1],
+        return new Entry(path, type, mode, uid, gid, mtime[0], (int) mtime[1],
                 xattrs.isEmpty() ? Map.of() : Collections.unmodifiableMap(xattrs),
                 linkTarget, devMajor, devMinor, size, content);
+    }
+
+    /** Device numbers are never cut to fit: a wrapped number would name another device. */
+    private int deviceNumber(byte[] rawName, String which, long value) {
+        if (value < 0 || value > Integer.MAX_VALUE) {
+            throw fail(rawName, "device " + which + " number " + value + " is out of range");
+        }
+        return (int) value;
     }
 
     /**
@@ -255,6 +342,12 @@ public final class TarReader implements EntryStream {
      */
     private InputStream sparse(byte[] rawName, long[][] map, long realSize, long storedSize) throws IOException {
         long stored = storedSize >= 0 ? storedSize : current.remaining;
+        int last = map[0].length - 1;
+        if (last >= 0 && map[1][last] == 0 && map[0][last] != realSize) {
+            // GNU tar ends a map with an empty segment at the real size, and extracts the file to
+            // that length whatever the size record says (while listing the record's size).
+            throw fail(rawName, "corrupt sparse map (it ends at " + map[0][last] + ", the real size is " + realSize + ")");
+        }
         List<SparseContent.Region> regions = new ArrayList<>(map[0].length);
         long mapped = 0;
         for (int i = 0; i < map[0].length; i++) {
@@ -273,62 +366,45 @@ public final class TarReader implements EntryStream {
 
     /** The 4 entries in the 'S' header, then 21 per extension block while the extended flag is set. */
     private long[][] readGnuSparseMap(TarHeader h, byte[] rawName) throws IOException, TarHeader.BadHeader {
-        List<long[]> entries = new ArrayList<>();
-        readSparseEntries(h.block, 386, 4, entries);
-        boolean extended = h.gnuIsExtended();
-        while (extended) {
-            if (readBlock() < BLOCK) {
-                throw fail(rawName, "truncated tar: archive ends inside this entry's sparse map");
+        SparseMap map = new SparseMap();
+        try {
+            map.addGnuEntries(h.block, 386, 4);
+            boolean extended = h.gnuIsExtended();
+            while (extended) {
+                if (readBlock() < BLOCK) {
+                    throw fail(rawName, "truncated tar: archive ends inside this entry's sparse map");
+                }
+                map.addGnuEntries(block, 0, 21);
+                extended = block[504] != 0;
             }
-            readSparseEntries(block, 0, 21, entries);
-            extended = block[504] != 0;
+        } catch (IllegalArgumentException e) {
+            throw fail(rawName, e.getMessage());
         }
-        return toMap(entries);
-    }
-
-    private static void readSparseEntries(byte[] b, int off, int count, List<long[]> out) throws TarHeader.BadHeader {
-        for (int i = 0; i < count; i++) {
-            int e = off + i * 24;
-            if (b[e] == 0) {
-                return; // as GNU and BSD tar: the first empty offset ends this block's list
-            }
-            out.add(new long[] {TarHeader.number(b, e, 12), TarHeader.number(b, e + 12, 12)});
-        }
+        return map.toArrays();
     }
 
     private long[][] paxSparseMap(PaxRecords pax, byte[] rawName) throws IOException {
-        List<long[]> entries = new ArrayList<>();
-        if (pax.sparseMajor != null && pax.sparseMajor == 1) {
+        try {
+            if (pax.sparseMajor == null || pax.sparseMajor != 1) {
+                return SparseMap.fromPax(pax);
+            }
             // 1.0: decimal lines at the start of the data (count, then offset/length pairs), block-padded.
             long count = sparseNumber(rawName);
-            if (count < 0 || count > current.remaining / 4) {
+            if (count > SparseMap.MAX_SEGMENTS) {
+                throw SparseMap.overLimit(count);
+            }
+            if (count > current.remaining / 4) {
                 throw fail(rawName, "corrupt sparse map (" + count + " entries)");
             }
+            SparseMap map = new SparseMap();
             for (long i = 0; i < count; i++) {
-                entries.add(new long[] {sparseNumber(rawName), sparseNumber(rawName)});
+                map.add(sparseNumber(rawName), sparseNumber(rawName));
             }
             current.skip(current.consumed % BLOCK == 0 ? 0 : BLOCK - current.consumed % BLOCK);
-        } else if (pax.sparseMap != null) {
-            String[] parts = pax.sparseMap.split(",", -1);
-            if (parts.length % 2 != 0) {
-                throw fail(rawName, "corrupt sparse map (odd GNU.sparse.map)");
-            }
-            try {
-                for (int i = 0; i < parts.length; i += 2) {
-                    entries.add(new long[] {Long.parseLong(parts[i].trim()), Long.parseLong(parts[i + 1].trim())});
-                }
-            } catch (NumberFormatException e) {
-                throw fail(rawName, "corrupt sparse map (bad GNU.sparse.map)");
-            }
-        } else {
-            if (pax.sparseOffsets.size() != pax.sparseNumBytes.size()) {
-                throw fail(rawName, "corrupt sparse map (unpaired GNU.sparse.offset/numbytes)");
-            }
-            for (int i = 0; i < pax.sparseOffsets.size(); i++) {
-                entries.add(new long[] {pax.sparseOffsets.get(i), pax.sparseNumBytes.get(i)});
-            }
+            return map.toArrays();
+        } catch (IllegalArgumentException e) {
+            throw fail(rawName, e.getMessage());
         }
-        return toMap(entries);
     }
 
     private long sparseNumber(byte[] rawName) throws IOException {
@@ -347,15 +423,6 @@ public final class TarReader implements EntryStream {
         }
     }
 
-    private static long[][] toMap(List<long[]> entries) {
-        long[][] map = new long[2][entries.size()];
-        for (int i = 0; i < entries.size(); i++) {
-            map[0][i] = entries.get(i)[0];
-            map[1][i] = entries.get(i)[1];
-        }
-        return map;
-    }
-
     /** Skips what the consumer left of the previous entry's data, and the padding after it. */
     private void finishCurrent() throws IOException {
         if (current == null) {
@@ -372,7 +439,7 @@ public final class TarReader implements EntryStream {
     private void skipPadding(long dataSize) throws IOException {
         long pad = (BLOCK - dataSize % BLOCK) % BLOCK;
         while (pad > 0) {
-            int n = in.read(scratch, 0, (int) pad);
+            int n = read(scratch, 0, (int) pad);
             if (n < 0) {
                 inputEnded = true;
                 return;
@@ -385,7 +452,7 @@ public final class TarReader implements EntryStream {
     private int readBlock() throws IOException {
         int got = 0;
         while (got < BLOCK) {
-            int n = in.read(block, got, BLOCK - got);
+            int n = read(block, got, BLOCK - got);
             if (n < 0) {
                 inputEnded = true;
                 break;
@@ -404,6 +471,10 @@ public final class TarReader implements EntryStream {
         long at = position;
         int got = readBlock();
         if (got == 0) {
+            if (at == 0) {
+                // GNU tar refuses it too; an empty archive is two zero blocks.
+                throw new FormatException(label + ": empty input, not a tar archive");
+            }
             return null;
         }
         if (got < BLOCK) {
@@ -412,6 +483,12 @@ public final class TarReader implements EntryStream {
         try {
             TarHeader h = TarHeader.parse(block);
             sawHeader = sawHeader || h != null;
+            if (h == null && !endFollows()) {
+                // GNU tar warns and reads on, Go fails: the block may be a damaged header, and
+                // stopping here would drop every entry after it without a word.
+                throw new FormatException(label + ": damaged tar: a lone zero block at byte " + at + after()
+                        + " is followed by more entries");
+            }
             return h;
         } catch (TarHeader.BadHeader e) {
             if (!sawHeader && at == 0) {
@@ -421,77 +498,154 @@ public final class TarReader implements EntryStream {
         }
     }
 
+    /**
+     * After one zero block: whether the archive ends, with a second zero block or the end of
+     * the input. What follows the two end blocks is not read as entries (GNU tar ignores it too).
+     */
+    private boolean endFollows() throws IOException {
+        int got = readBlock();
+        for (int i = 0; i < got; i++) {
+            if (block[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private String after() {
         return lastPath.isEmpty() ? "" : " (after " + lastPath + ")";
     }
 
-    private List<byte[][]> paxRecords(TarHeader h) throws IOException {
-        byte[] data = readMeta(h);
+    private List<byte[][]> paxRecords(TarHeader h, long at, long limit, String what) throws IOException {
+        byte[] data = readMeta(h, at, limit, what, false);
         try {
             return PaxRecords.split(data);
         } catch (IllegalArgumentException e) {
-            throw new FormatException(label + ": corrupt PAX header" + after() + ": " + e.getMessage());
+            throw new FormatException(label + ": corrupt " + what + " at byte " + at + after() + ": " + e.getMessage());
         }
     }
 
-    private byte[] readMeta(TarHeader h) throws IOException {
-        long size;
-        try {
-            size = h.size();
-        } catch (TarHeader.BadHeader e) {
-            throw new FormatException(label + ": corrupt tar header" + after() + ": " + e.getMessage());
+    /**
+     * A GNU long name or link target. GNU tar reads the data with its block padding and cuts at
+     * the first NUL: a name without its terminating NUL runs on into non-zero padding bytes, and
+     * is read here as GNU tar lists it.
+     */
+    private byte[] longName(TarHeader h, long at, String what) throws IOException {
+        byte[] data = readMeta(h, at, MAX_LONG_NAME, what, true);
+        return TarHeader.string(data, 0, data.length);
+    }
+
+    /** The data of a metadata header (PAX, long name), held in memory: at most {@code limit} bytes. */
+    private byte[] readMeta(TarHeader h, long at, long limit, String what, boolean withPadding) throws IOException {
+        long size = sizeOf(h, at);
+        if (size > limit) {
+            throw overLimit(h, at, size, limit, what);
         }
-        if (size > MAX_META_SIZE) {
-            throw new FormatException(label + ": '" + printable(h.type) + "' header of " + size + " bytes" + after()
-                    + " exceeds the limit of " + MAX_META_SIZE);
-        }
-        byte[] data = new byte[(int) size];
+        int wanted = (int) (withPadding ? size + (BLOCK - size % BLOCK) % BLOCK : size);
+        byte[] data = new byte[wanted];
         int got = 0;
-        while (got < data.length) {
-            int n = in.read(data, got, data.length - got);
+        while (got < wanted) {
+            int n = read(data, got, wanted - got);
             if (n < 0) {
-                throw new FormatException(label + ": truncated tar: archive ends inside a '"
-                        + printable(h.type) + "' header" + after());
+                if (got >= size) {
+                    inputEnded = true; // the padding is missing: the archive ends here
+                    return Arrays.copyOf(data, got);
+                }
+                throw new FormatException(label + ": truncated tar: archive ends inside a " + what + after());
             }
             got += n;
             position += n;
         }
-        skipPadding(size);
+        if (!withPadding) {
+            skipPadding(size);
+        }
         return data;
     }
 
+    /**
+     * A metadata header over its limit. The entry it belongs to follows it: skip the data
+     * (reading, without keeping it) to name that entry when the archive allows.
+     */
+    private FormatException overLimit(TarHeader h, long at, long size, long limit, String what) {
+        String entry = null;
+        if (!what.startsWith("global")) {
+            try {
+                skipMeta(h);
+                entry = nextEntryName();
+            } catch (IOException | KilnException e) {
+                // name it by position instead
+            }
+        }
+        String subject = entry != null ? entry + ": " + what : what + " at byte " + at + after();
+        return new FormatException(label + ": " + subject + " of " + size + " bytes exceeds the limit of " + limit(limit));
+    }
+
+    /** Reads on to the next entry header, skipping metadata headers; its name, or null. */
+    private String nextEntryName() throws IOException {
+        while (true) {
+            TarHeader h = readHeader();
+            if (h == null) {
+                return null;
+            }
+            switch (h.type) {
+                case 'x', 'X', 'g', 'L', 'K', 'V' -> skipMeta(h);
+                default -> {
+                    return Display.name(h.name());
+                }
+            }
+        }
+    }
+
+    private static String limit(long bytes) {
+        return bytes + " bytes (" + (bytes >> 20) + " MiB)";
+    }
+
     private void skipMeta(TarHeader h) throws IOException {
-        Content c = new Content(sizeOf(h), h.name());
-        current = c;
+        current = new Content(sizeOf(h, position - BLOCK), h.name());
         finishCurrent();
     }
 
-    private long sizeOf(TarHeader h) {
+    private long sizeOf(TarHeader h, long at) {
         try {
             return h.size();
         } catch (TarHeader.BadHeader e) {
-            throw new FormatException(label + ": corrupt tar header" + after() + ": " + e.getMessage());
+            throw new FormatException(label + ": corrupt tar header at byte " + at + after() + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Every read of the input. Kiln's own errors (a digest mismatch, corrupt compressed data)
+     * already name the input; any other read error gets the label and the position.
+     */
+    private int read(byte[] b, int off, int len) {
+        try {
+            return in.read(b, off, len);
+        } catch (Decompress.CorruptInput e) {
+            // Decompression runs ahead, but its error arrives in order: here is where it struck.
+            String where = current != null && current.valid ? ", in " + Display.name(current.rawName)
+                    : lastPath.isEmpty() ? "" : ", after " + lastPath;
+            Decompress.CorruptInput placed = new Decompress.CorruptInput(e.getMessage() + " (tar byte " + position + where + ")");
+            placed.addSuppressed(e);
+            throw placed;
+        } catch (KilnException e) {
+            throw e;
+        } catch (IOException e) {
+            String m = String.valueOf(e.getMessage());
+            throw new KilnException(m.startsWith(label + ":") ? m
+                    : label + ": read error at byte " + position + after() + ": " + m, e);
         }
     }
 
     /** Reads the input to its end, so wrappers verify digests, CRCs and exit statuses. */
     private void drain() throws IOException {
-        while (in.read(scratch) >= 0) {
+        while (read(scratch, 0, scratch.length) >= 0) {
             // discard: zero blocks and record padding
         }
         inputEnded = true;
     }
 
     private KilnException fail(byte[] rawName, String message) {
-        return new FormatException(label + ": " + display(rawName) + ": " + message);
-    }
-
-    static String display(byte[] raw) {
-        return new String(raw, StandardCharsets.UTF_8);
-    }
-
-    private static String printable(byte type) {
-        return type >= 0x20 && type < 0x7f ? String.valueOf((char) type) : String.format("\\x%02x", type & 0xff);
+        return new FormatException(label + ": " + Display.name(rawName) + ": " + message);
     }
 
     /**
@@ -558,7 +712,7 @@ public final class TarReader implements EntryStream {
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             if (!valid) {
-                throw new IllegalStateException(display(rawName) + ": content read after the tar reader moved on");
+                throw new IllegalStateException(Display.name(rawName) + ": content read after the tar reader moved on");
             }
             if (remaining == 0) {
                 return -1;
@@ -566,7 +720,7 @@ public final class TarReader implements EntryStream {
             if (len == 0) {
                 return 0;
             }
-            int n = in.read(b, off, (int) Math.min(len, remaining));
+            int n = TarReader.this.read(b, off, (int) Math.min(len, remaining));
             if (n < 0) {
                 inputEnded = true;
                 KilnException e = fail(rawName, "truncated tar: archive ends inside this entry's data");

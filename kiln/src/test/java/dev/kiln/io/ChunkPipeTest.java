@@ -55,6 +55,36 @@ class ChunkPipeTest {
     }
 
     @Test
+    void bytesReadIntoAChunkBeforeAFailureStillArrive() throws IOException {
+        // The producer's second read of a chunk fails: the first read's bytes come first.
+        try (ChunkPipe pipe = ChunkPipe.start("test", 1024, 2, () -> new InputStream() {
+            int calls;
+
+            @Override
+            public int read() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (calls++ == 0) {
+                    b[off] = 42;
+                    return 1;
+                }
+                throw new IOException("corrupt after one byte");
+            }
+
+            @Override
+            public int available() {
+                return 1;
+            }
+        })) {
+            assertThat(pipe.read()).isEqualTo(42);
+            assertThatThrownBy(pipe::read).isInstanceOf(IOException.class).hasMessage("corrupt after one byte");
+        }
+    }
+
+    @Test
     @Timeout(10) // waiting for a full chunk would hang here
     void bytesReachTheConsumerBeforeTheProducerHasAFullChunk() throws Exception {
         java.util.concurrent.CountDownLatch consumed = new java.util.concurrent.CountDownLatch(1);

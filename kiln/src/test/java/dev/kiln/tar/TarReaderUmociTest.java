@@ -57,6 +57,44 @@ class TarReaderUmociTest {
         assertThat(gotNoTime).containsExactlyEntriesOf(wantNoTime);
     }
 
+    @Test
+    void dotDotInsideTheRootIsResolvedLexicallyAsUmociDoes() throws IOException {
+        assumeTrue(Sh.has("umoci"), "umoci is not installed");
+        assumeTrue(Sh.isRoot(), "umoci unpack keeps owners only as root");
+        // GNU tar and bsdtar skip such members ("Member name contains '..'"); umoci, containerd
+        // and Docker clean the name first, even across a symlink (a/l/../g is a/g, not ../g).
+        byte[] layer = new RawTar()
+                .raw(RawTar.header("a/", '5', 0, "", false))
+                .raw(RawTar.header("a/b/", '5', 0, "", false))
+                .file("a/b/../c", "through b")
+                .file("./d/e/../../f", "no d made")
+                .raw(RawTar.header("x/", '5', 0, "", false))
+                .raw(RawTar.header("x/l", '2', 0, "../a", false))
+                .file("x/l/../g", "beside l")
+                .end().bytes();
+        Files.write(tmp.resolve("layer.tar"), layer);
+        Sh.run(tmp, """
+                umoci init --layout oci && umoci new --image oci:t && umoci raw add-layer --image oci:t layer.tar
+                umoci unpack --image oci:t bundle >/dev/null
+                """);
+        Listing.Options o = new Listing.Options(false, false);
+        Map<String, String> got;
+        try (TarReader r = new TarReader(new java.io.ByteArrayInputStream(layer), "layer")) {
+            got = Listing.read(r, o);
+        }
+        Map<String, String> want = new TreeMap<>(Listing.scan(tmp.resolve("bundle/rootfs"), o));
+        want.remove("");
+        assertThat(got.keySet()).containsExactly("a", "a/b", "a/c", "f", "x", "x/g", "x/l");
+        assertThat(comparable(got)).containsExactlyEntriesOf(comparable(want));
+    }
+
+    /** Without times, and without symlink modes (the header says 644, Linux shows 777). */
+    private static Map<String, String> comparable(Map<String, String> listing) {
+        Map<String, String> out = new TreeMap<>();
+        listing.forEach((k, v) -> out.put(k, v.replaceAll(" mtime=\\S+", "").replaceAll("^symlink \\d+", "symlink")));
+        return out;
+    }
+
     static Path layerBlob(Path layout) throws IOException {
         ObjectMapper json = new ObjectMapper();
         JsonNode index = json.readTree(layout.resolve("index.json").toFile());

@@ -1,14 +1,13 @@
 package dev.kiln.source.oci;
 
-import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import dev.kiln.KilnException;
 import dev.kiln.io.Streams;
+import dev.kiln.tar.Decompress;
 
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.zip.GZIPInputStream;
 
 /** Turns a verified blob stream into the uncompressed layer tar. */
 public final class Decompression {
@@ -27,13 +26,19 @@ public final class Decompression {
             throws IOException {
         InputStream raw = new BufferedInputStream(blob, BUFFER);
         MediaTypes.Compression kind = compression == MediaTypes.Compression.DETECT ? detect(raw) : compression;
-        InputStream decoded = switch (kind) {
-            case NONE -> raw;
-            case GZIP -> new GZIPInputStream(raw, BUFFER);
-            case ZSTD -> new ZstdInputStreamNoFinalizer(raw);
+        Decompress.Format format = switch (kind) {
+            case NONE -> Decompress.Format.PLAIN;
+            case GZIP -> Decompress.Format.GZIP;
+            case ZSTD -> Decompress.Format.ZSTD;
             case DETECT -> throw new IllegalStateException();
         };
-        return new EndVerifying(decoded, blob, digest);
+        InputStream decoded;
+        try {
+            decoded = Decompress.decoder(raw, format, digest);
+        } catch (Decompress.CorruptInput e) {
+            throw EndVerifying.digestFirst(e, blob);
+        }
+        return new EndVerifying(decoded, blob);
     }
 
     static MediaTypes.Compression detect(InputStream in) throws IOException {
@@ -52,13 +57,11 @@ public final class Decompression {
 
     private static final class EndVerifying extends FilterInputStream {
         private final InputStream blob;
-        private final String digest;
         private boolean done;
 
-        EndVerifying(InputStream in, InputStream blob, String digest) {
+        EndVerifying(InputStream in, InputStream blob) {
             super(in);
             this.blob = blob;
-            this.digest = digest;
         }
 
         @Override
@@ -71,26 +74,30 @@ public final class Decompression {
             int n;
             try {
                 n = in.read(b, off, len);
-            } catch (KilnException e) {
-                throw e;
-            } catch (IOException e) {
-                // A corrupt blob usually shows up as a decoding error first; the digest says why.
-                KilnException failure = new KilnException(digest + ": cannot decompress layer: " + e.getMessage(), e);
-                try {
-                    drain(blob);
-                } catch (KilnException digestFailure) {
-                    digestFailure.addSuppressed(e);
-                    throw digestFailure;
-                } catch (IOException ignored) {
-                    // report the decoding error
-                }
-                throw failure;
+            } catch (Decompress.CorruptInput e) {
+                throw digestFirst(e, blob);
             }
             if (n < 0 && !done) {
                 done = true;
                 drain(blob);
             }
             return n;
+        }
+
+        /**
+         * A corrupt blob usually shows up as a decoding error first; when the digest check
+         * fails too, that says why, so it is the error to report.
+         */
+        static KilnException digestFirst(Decompress.CorruptInput decodingError, InputStream blob) {
+            try {
+                drain(blob);
+            } catch (KilnException digestFailure) {
+                digestFailure.addSuppressed(decodingError);
+                return digestFailure;
+            } catch (IOException ignored) {
+                // report the decoding error
+            }
+            return decodingError;
         }
 
         /** Reading to the end is what verifies the digest. */
