@@ -4,10 +4,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Superblock feature bits the reader cares about, with the names mke2fs and dumpe2fs use, so
- * that an image using something the reader cannot read is refused by name.
+ * Superblock feature bits (s_feature_compat, s_feature_incompat, s_feature_ro_compat), named as
+ * mke2fs and dumpe2fs name them: the set the writer turns on, and what the reader understands
+ * (an image using something it cannot read is refused by name).
  */
 final class Features {
+    static final int COMPAT_HAS_JOURNAL = 0x4;
+    static final int COMPAT_EXT_ATTR = 0x8;
+    static final int COMPAT_RESIZE_INODE = 0x10;
+    static final int COMPAT_DIR_INDEX = 0x20;
     static final int COMPAT_SPARSE_SUPER2 = 0x200;
 
     static final int INCOMPAT_COMPRESSION = 0x1;
@@ -28,11 +33,24 @@ final class Features {
     static final int INCOMPAT_CASEFOLD = 0x20000;
 
     static final int RO_COMPAT_SPARSE_SUPER = 0x1;
+    static final int RO_COMPAT_LARGE_FILE = 0x2;
     static final int RO_COMPAT_HUGE_FILE = 0x8;
     static final int RO_COMPAT_GDT_CSUM = 0x10;
+    static final int RO_COMPAT_DIR_NLINK = 0x20;
+    static final int RO_COMPAT_EXTRA_ISIZE = 0x40;
     static final int RO_COMPAT_BIGALLOC = 0x200;
     static final int RO_COMPAT_METADATA_CSUM = 0x400;
     static final int RO_COMPAT_SHARED_BLOCKS = 0x4000;
+
+    /** What every image the writer makes has (the journal and resize inode are added when present). */
+    static final int WRITER_COMPAT = COMPAT_EXT_ATTR | COMPAT_DIR_INDEX;
+    static final int WRITER_INCOMPAT = INCOMPAT_FILETYPE | INCOMPAT_EXTENTS | INCOMPAT_64BIT | INCOMPAT_FLEX_BG;
+    static final int WRITER_RO_COMPAT = RO_COMPAT_SPARSE_SUPER | RO_COMPAT_LARGE_FILE | RO_COMPAT_HUGE_FILE
+            | RO_COMPAT_DIR_NLINK | RO_COMPAT_EXTRA_ISIZE | RO_COMPAT_METADATA_CSUM;
+
+    /** s_default_mount_opts: user_xattr and acl, as mke2fs sets them. */
+    static final int DEFAULT_MOUNT_USER_XATTR = 0x4;
+    static final int DEFAULT_MOUNT_ACL = 0x8;
 
     /**
      * Incompat features whose on-disk structures the reader understands. Reading needs nothing

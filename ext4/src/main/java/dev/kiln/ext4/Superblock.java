@@ -15,12 +15,6 @@ record Superblock(long inodesCount, long blocksCount, long freeBlocks, long free
                   int inodesPerGroup, int reservedGdtBlocks, boolean resizeInode, byte[] uuid, String label,
                   int[] hashSeed, boolean journal, int[] journalBlocks, long time) {
     static final int SIZE = 1024;
-    static final int COMPAT_HAS_JOURNAL = 0x4;
-    static final int COMPAT = 0x8 | 0x20; // ext_attr, dir_index
-    static final int COMPAT_RESIZE_INODE = 0x10;
-    static final int INCOMPAT = 0x2 | 0x40 | 0x80 | 0x200; // filetype, extent, 64bit, flex_bg
-    // sparse_super, large_file, huge_file, dir_nlink, extra_isize, metadata_csum
-    static final int RO_COMPAT = 0x1 | 0x2 | 0x8 | 0x20 | 0x40 | 0x400;
 
     byte[] encode(int groupNr) {
         // Superblock times are unsigned (32 bits plus an 8-bit high byte): an earlier time shows as the epoch.
@@ -48,9 +42,10 @@ record Superblock(long inodesCount, long blocksCount, long freeBlocks, long free
         b.putInt(0x54, Geometry.FIRST_INO);
         b.putShort(0x58, (short) Geometry.INODE_SIZE);
         b.putShort(0x5A, (short) groupNr);
-        b.putInt(0x5C, COMPAT | (journal ? COMPAT_HAS_JOURNAL : 0) | (resizeInode ? COMPAT_RESIZE_INODE : 0));
-        b.putInt(0x60, INCOMPAT);
-        b.putInt(0x64, RO_COMPAT);
+        b.putInt(0x5C, Features.WRITER_COMPAT | (journal ? Features.COMPAT_HAS_JOURNAL : 0)
+                | (resizeInode ? Features.COMPAT_RESIZE_INODE : 0));
+        b.putInt(0x60, Features.WRITER_INCOMPAT);
+        b.putInt(0x64, Features.WRITER_RO_COMPAT);
         b.position(0x68);
         b.put(uuid);
         byte[] name = label == null ? new byte[0] : label.getBytes(StandardCharsets.UTF_8);
@@ -65,7 +60,7 @@ record Superblock(long inodesCount, long blocksCount, long freeBlocks, long free
         b.put(0xFC, (byte) 1); // default hash: half_md4
         b.put(0xFD, (byte) (journal ? 1 : 0)); // journal backup in s_jnl_blocks
         b.putShort(0xFE, (short) Geometry.DESC_SIZE);
-        b.putInt(0x100, 0x4 | 0x8); // default mount options: user_xattr, acl
+        b.putInt(0x100, Features.DEFAULT_MOUNT_USER_XATTR | Features.DEFAULT_MOUNT_ACL);
         b.putInt(0x108, (int) time); // mkfs time
         if (journal) {
             for (int i = 0; i < 17; i++) {
