@@ -2,7 +2,6 @@ package dev.kiln.cli;
 
 import picocli.CommandLine;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
@@ -15,7 +14,6 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.NotLinkException;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Prints one line per failure ("kiln: <message>"); the stack trace only with --debug.
@@ -23,15 +21,11 @@ import java.util.Set;
  * <p>The one place where the JDK's I/O exceptions become words: a {@link FileSystemException}
  * carries only a path as its message (and a reason such as "Is a directory" apart), and a plain
  * IOException from a read or write carries only the system's error text ("No space left on
- * device"), no path at all. The pipeline adds the path to the latter ({@link #isWriteFailure});
- * this class turns both into "PATH: what happened", never a class name.
+ * device"), no path at all. The output stage adds the path to the latter (the output it was
+ * writing); this class turns both into "PATH: what happened", never a class name.
  */
 final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
     static final int FAILURE = 1;
-
-    /** Error texts (strerror) that only writing can cause: the output's path is the one to name. */
-    private static final Set<String> WRITE_FAILURES = Set.of("No space left on device", "Disk quota exceeded",
-            "File too large", "Read-only file system");
 
     /** The system's error texts as the JDK passes them on, in the words Kiln prints. */
     private static final Map<String, String> SYSTEM_ERRORS = Map.ofEntries(
@@ -65,12 +59,6 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
         }
         err.flush();
         return FAILURE;
-    }
-
-    /** Whether {@code e} is a write failure that names no path (the caller knows which one). */
-    static boolean isWriteFailure(IOException e) {
-        return !(e instanceof FileSystemException) && e.getMessage() != null
-                && WRITE_FAILURES.contains(e.getMessage().strip());
     }
 
     /** The failure and its causes as one line, each cause added unless the line already says it. */

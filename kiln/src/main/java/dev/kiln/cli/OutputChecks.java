@@ -2,10 +2,9 @@ package dev.kiln.cli;
 
 import dev.kiln.KilnException;
 import dev.kiln.output.AtomicOutput;
-import dev.kiln.output.OutputFormat;
 import dev.kiln.output.OutputPlan;
+import dev.kiln.output.OutputSession;
 import dev.kiln.output.OutputSpec;
-import dev.kiln.output.TreeOutputs;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,16 +23,7 @@ final class OutputChecks {
     }
 
     static void check(OutputPlan plan, String source) throws IOException {
-        for (OutputSpec o : plan.outputs()) {
-            if (o.toStdout()) {
-                continue;
-            }
-            if (o.format() == OutputFormat.KERNEL_INITRD) {
-                AtomicOutput.checkDirectoryTarget(o.path(), TreeOutputs.KERNEL_INITRD_FILES);
-            } else {
-                AtomicOutput.checkFileTarget(o.path());
-            }
-        }
+        OutputSession.checkTargets(plan);
         if (source != null && source.startsWith("dir:") && source.length() > "dir:".length()) {
             checkOutsideSource(plan, Path.of(source.substring("dir:".length())));
         }

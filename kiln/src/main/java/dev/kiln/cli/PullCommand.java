@@ -40,7 +40,13 @@ public final class PullCommand implements Callable<Integer> {
             rest = rest.substring(0, colon);
         }
         SourceOptions options = BuildSpec.fetchingOptions(spec);
-        RegistrySource.Pulled p = RegistrySource.pull(reference, options, Path.of(rest), name);
+        RegistrySource.Pulled p;
+        try (Progress progress = Progress.onStderr(System.err, options.quiet())) {
+            progress.phase("resolving " + reference);
+            p = RegistrySource.pull(reference, options.withEvents(progress), Path.of(rest), name);
+            progress.close();
+            progress.summary(progress.downloadSummary());
+        }
         if (!options.quiet()) {
             System.err.println(p.reference() + ": saved " + p.manifestDigest()
                     + (p.platform().isEmpty() ? "" : " (" + p.platform() + ")") + ", " + p.layers() + (p.layers() == 1 ? " layer" : " layers") + ", to oci:"

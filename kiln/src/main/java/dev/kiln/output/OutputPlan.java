@@ -48,7 +48,7 @@ public record OutputPlan(List<OutputSpec> outputs, boolean strict, KernelSpec ke
                             + o.format() + "); standard output can take one");
                 }
                 stdout = o;
-            } else if (!seen.add(o.path().toAbsolutePath().normalize())) {
+            } else if (!o.scratch() && !seen.add(o.path().toAbsolutePath().normalize())) {
                 throw new KilnException(o.path() + ": named by two outputs");
             }
         }
@@ -75,14 +75,14 @@ public record OutputPlan(List<OutputSpec> outputs, boolean strict, KernelSpec ke
 
     /**
      * Where the build's own scratch files go (the spool of the tree outputs, a raw image that only
-     * a qcow2 needs, an extracted kernel): beside the first file output of the tree formats, else
-     * beside the first file output, else (only standard output) in $TMPDIR or the JVM's temp dir.
+     * a qcow2 needs): beside the first file output of the tree formats, else beside the first file
+     * output, else (only standard output) in $TMPDIR or the JVM's temp dir.
      */
     public Path scratchDirectory() {
         java.util.Optional<OutputSpec> file = outputs.stream().filter(o -> !o.toStdout() && !o.format().fromExt4())
                 .findFirst().or(() -> outputs.stream().filter(o -> !o.toStdout()).findFirst());
         if (file.isPresent()) {
-            return file.get().path().toAbsolutePath().getParent();
+            return file.get().directory();
         }
         String tmp = System.getenv("TMPDIR");
         return Path.of(tmp != null && !tmp.isBlank() ? tmp : System.getProperty("java.io.tmpdir")).toAbsolutePath();

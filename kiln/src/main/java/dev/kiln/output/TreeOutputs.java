@@ -1,7 +1,7 @@
 package dev.kiln.output;
 
 import dev.kiln.KilnException;
-import dev.kiln.entry.EntryType;
+import dev.kiln.entry.EntryStream;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 
 /** Writes the outputs made from the collected tree: initramfs, kernel+initrd and tar. */
@@ -37,26 +36,20 @@ public final class TreeOutputs {
         this.warnings = warnings;
     }
 
-    /** A compressed newc cpio of the tree, with /init. */
-    public void initramfs(Path file, String what, Compression compression) throws IOException {
-        initramfs(file, what, compression, null);
-    }
-
-    /** The same, written to {@code out}, which is closed at the end (see {@link #keepOpen}). */
+    /** A compressed newc cpio of the tree, with /init, written to {@code out}, which is closed at the end. */
     public void initramfs(OutputStream out, String what, Compression compression) throws IOException {
-        // Refusals and warnings first: standard output must get no byte of a failed archive.
-        byte[] initLink = initLink(what);
-        warnAboutXattrs(what);
-        try (OutputStream o = compression.wrap(new BufferedOutputStream(out, 1 << 16))) {
-            CpioWriter.write(tree, o, initLink, null);
-        }
+        initramfs(out, what, compression, null);
     }
 
-    private void initramfs(Path file, String what, Compression compression, byte[] skip) throws IOException {
-        byte[] initLink = initLink(what);
-        warnAboutXattrs(what);
-        try (OutputStream out = compression.wrap(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16))) {
-            CpioWriter.write(tree, out, initLink, skip);
+    /** The same without the file at {@code skip} (a kernel that has a file of its own beside the initrd). */
+    private void initramfs(OutputStream out, String what, Compression compression, byte[] skip) throws IOException {
+        try (OutputStream toClose = out) {
+            // Refusals and warnings first: standard output must get no byte of a failed archive.
+            byte[] initLink = initLink(what);
+            warnAboutXattrs(what);
+            try (OutputStream o = compression.wrap(new BufferedOutputStream(toClose, 1 << 16))) {
+                CpioWriter.write(tree, o, initLink, skip);
+            }
         }
     }
 
@@ -70,11 +63,6 @@ public final class TreeOutputs {
             }
             warnings.accept(what + ": cpio cannot hold xattrs; dropped those of " + dropped.size() + " files: " + list);
         }
-    }
-
-    /** The tree as a pax tar. */
-    public void tar(Path file, String what, Compression compression) throws IOException {
-        tar(Files.newOutputStream(file), what, compression);
     }
 
     /** The tree as a pax tar written to {@code out}, which is closed at the end (see {@link #keepOpen}). */
@@ -101,53 +89,41 @@ public final class TreeOutputs {
     }
 
     /**
-     * A directory with {@code kernel}, {@code initrd.img} and {@code cmdline}. The kernel is
-     * {@code kernelFile} when given, else the image's own, the LinuxKit way: {@code /kernel}
-     * (then left out of the initrd, as LinuxKit does) or the last {@code /boot/vmlinuz*}.
+     * A directory with {@code kernel}, {@code initrd.img} and {@code cmdline}; the kernel comes
+     * from {@code source}, chosen by {@link KernelChoice} when it is an image. The built tree's
+     * own {@code /kernel} is left out of the initrd, as LinuxKit does.
      */
-    public void kernelInitrd(Path dir, String what, Compression compression, Path kernelFile, String cmdline)
+    public void kernelInitrd(Path dir, String what, Compression compression, KernelSource source, String cmdline)
             throws IOException {
         Files.createDirectories(dir);
+        Path kernel = dir.resolve("kernel");
         byte[] skip = null;
-        if (kernelFile != null) {
-            if (!Files.isRegularFile(kernelFile)) {
-                throw new KilnException(kernelFile + ": kernel file not found");
+        if (source instanceof KernelSource.HostFile host) {
+            if (!Files.isRegularFile(host.file())) {
+                throw new KilnException(host.file() + ": kernel file not found");
             }
-            Files.copy(kernelFile, dir.resolve("kernel"), StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(host.file(), kernel, StandardCopyOption.REPLACE_EXISTING);
+        } else if (source instanceof KernelSource.OtherImage image) {
+            try (EntryStream entries = image.opener().open()) {
+                if (KernelChoice.copy(entries, kernel) == null) {
+                    throw new KilnException(image.name() + ": kernel image has no /kernel or /boot/vmlinuz*");
+                }
+            }
         } else {
-            byte[] kernelPath = findKernel(tree);
+            byte[] kernelPath = KernelChoice.in(tree);
             if (kernelPath == null) {
                 throw new KilnException(what + ": no kernel: give --kernel FILE (or kernel: in the spec), "
                         + "or build from an image that has /kernel or /boot/vmlinuz*");
             }
             try (InputStream in = tree.open(tree.find(kernelPath))) {
-                Files.copy(in, dir.resolve("kernel"), StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(in, kernel, StandardCopyOption.REPLACE_EXISTING);
             }
-            if (new String(kernelPath, StandardCharsets.UTF_8).equals("kernel")) {
+            if (KernelChoice.isTop(kernelPath)) {
                 skip = kernelPath;
             }
         }
-        initramfs(dir.resolve("initrd.img"), what + "/initrd.img", compression, skip);
+        initramfs(Files.newOutputStream(dir.resolve("initrd.img")), what + "/initrd.img", compression, skip);
         Files.writeString(dir.resolve("cmdline"), cmdline + "\n");
-    }
-
-    /** Path of the image's kernel ("kernel", else the greatest "boot/vmlinuz*"), or null. */
-    static byte[] findKernel(SpooledTree tree) {
-        SpooledTree.Node top = tree.find("kernel");
-        if (top != null && top.type == EntryType.FILE) {
-            return "kernel".getBytes(StandardCharsets.UTF_8);
-        }
-        SpooledTree.Node boot = tree.find("boot");
-        byte[] best = null;
-        if (boot != null && boot.isDirectory()) {
-            for (Map.Entry<byte[], SpooledTree.Node> c : boot.children.entrySet()) {
-                if (c.getValue().type == EntryType.FILE
-                        && new String(c.getKey(), StandardCharsets.ISO_8859_1).startsWith("vmlinuz")) {
-                    best = c.getKey();   // children are sorted: the last one wins
-                }
-            }
-        }
-        return best == null ? null : SpooledTree.join("boot".getBytes(StandardCharsets.UTF_8), best);
     }
 
     /** The kernel runs /init from an initramfs; link it to /sbin/init when the tree has none. */

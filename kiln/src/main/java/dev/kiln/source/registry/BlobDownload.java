@@ -1,6 +1,7 @@
 package dev.kiln.source.registry;
 
 import dev.kiln.KilnException;
+import dev.kiln.source.SourceEvent;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,25 +10,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.util.function.Consumer;
 
 /**
  * Downloads one blob into the cache's partial file, resuming with an HTTP Range request after a
  * dropped connection (or from what an earlier, interrupted kiln left behind), retrying with
- * backoff. The digest is computed as bytes arrive; the cache compares it.
+ * backoff. The digest is computed as bytes arrive; the cache compares it. What happens is
+ * reported as {@link SourceEvent}s.
  */
 final class BlobDownload implements BlobCache.Downloader {
     private final RegistryClient client;
     private final String repository;
     private final String digest;
     private final long size;
-    private final Progress progress;
+    private final Consumer<SourceEvent> events;
 
-    BlobDownload(RegistryClient client, String repository, String digest, long size, Progress progress) {
+    BlobDownload(RegistryClient client, String repository, String digest, long size, Consumer<SourceEvent> events) {
         this.client = client;
         this.repository = repository;
         this.digest = digest;
         this.size = size;
-        this.progress = progress;
+        this.events = events;
     }
 
     @Override
@@ -40,8 +43,7 @@ final class BlobDownload implements BlobCache.Downloader {
         }
         MessageDigest md = Digests.newSha256();
         Digests.update(md, partial, have);
-        Progress.Task task = progress.start(digest, size);
-        task.reset(have);
+        events.accept(new SourceEvent.DownloadStarted(digest, size, have));
         int failures = 0;
         IOException last = null;
         try {
@@ -55,11 +57,11 @@ final class BlobDownload implements BlobCache.Downloader {
                         // The registry ignored our Range: start over.
                         md.reset();
                         have = 0;
-                        task.reset(0);
+                        events.accept(new SourceEvent.DownloadRetried(digest, 0, 0, "the registry ignored the range"));
                     }
                     try (OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE,
                             StandardOpenOption.WRITE, have == 0 ? StandardOpenOption.TRUNCATE_EXISTING : StandardOpenOption.APPEND)) {
-                        have += copy(body.stream(), out, md, task, size >= 0 ? size - have : Long.MAX_VALUE, what);
+                        have += copy(body.stream(), out, md, size >= 0 ? size - have : Long.MAX_VALUE, what);
                     }
                     if (size < 0 || have == size) {
                         break;
@@ -75,25 +77,26 @@ final class BlobDownload implements BlobCache.Downloader {
                     if (failures >= client.retry.maxAttempts()) {
                         break;
                     }
+                    events.accept(new SourceEvent.DownloadRetried(digest, have, failures + 1, RegistryClient.describe(e)));
                     RegistryClient.sleep(client.retry.delay(failures));
                 }
             }
         } catch (KilnException e) {
-            task.failed(e.getMessage());
+            events.accept(new SourceEvent.DownloadFailed(digest, e.getMessage()));
             throw e;
         }
         if (size >= 0 && have != size) {
-            task.failed("incomplete");
+            events.accept(new SourceEvent.DownloadFailed(digest, "incomplete"));
             throw new KilnException(what + ": download failed after " + failures + " attempts, "
                     + have + " of " + size + " bytes received (kept for resuming): "
                     + RegistryClient.describe(last), last);
         }
-        task.done();
+        events.accept(new SourceEvent.DownloadDone(digest, have));
         return Digests.format(md.digest());
     }
 
-    private static long copy(InputStream in, OutputStream out, MessageDigest md, Progress.Task task, long limit,
-                             String what) throws IOException {
+    private long copy(InputStream in, OutputStream out, MessageDigest md, long limit, String what)
+            throws IOException {
         byte[] buf = new byte[1 << 16];
         long total = 0;
         int n;
@@ -104,7 +107,7 @@ final class BlobDownload implements BlobCache.Downloader {
             out.write(buf, 0, n);
             md.update(buf, 0, n);
             total += n;
-            task.advance(n);
+            events.accept(new SourceEvent.Downloaded(digest, n));
         }
         return total;
     }

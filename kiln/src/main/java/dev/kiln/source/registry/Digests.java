@@ -60,9 +60,4 @@ final class Digests {
             }
         }
     }
-
-    /** Short form for progress lines: "sha256:0123456789ab". */
-    static String shortForm(String digest) {
-        return digest.length() > 19 ? digest.substring(0, 19) : digest;
-    }
 }

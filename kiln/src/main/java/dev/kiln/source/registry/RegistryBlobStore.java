@@ -6,6 +6,8 @@ import dev.kiln.source.oci.Descriptor;
 import dev.kiln.source.oci.VerifyingInputStream;
 import dev.kiln.source.oci.MediaTypes;
 import dev.kiln.source.Layer;
+import dev.kiln.source.SourceEvent;
+import dev.kiln.source.SourceOptions;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 
 /**
  * One repository of a registry seen as a {@link BlobStore}: every blob comes out of kiln's
@@ -36,16 +39,16 @@ final class RegistryBlobStore implements BlobStore {
     private final RegistryClient client;
     private final String repository;
     private final BlobCache cache;
-    private final Progress progress;
+    private final Consumer<SourceEvent> events;
     private final Map<String, Future<Path>> downloads = new ConcurrentHashMap<>();
     private ExecutorService pool;
     private List<Layer> layers;
 
-    RegistryBlobStore(RegistryClient client, String repository, BlobCache cache, Progress progress) {
+    RegistryBlobStore(RegistryClient client, String repository, BlobCache cache, Consumer<SourceEvent> events) {
         this.client = client;
         this.repository = repository;
         this.cache = cache;
-        this.progress = progress;
+        this.events = events;
     }
 
     @Override
@@ -98,7 +101,7 @@ final class RegistryBlobStore implements BlobStore {
         var hit = cache.get(d.digest());
         if (hit.isPresent()) {
             if (isLayer(d)) {
-                progress.cached(d.digest(), d.size());
+                events.accept(new SourceEvent.Cached(d.digest(), d.size()));
             }
             return hit.get();
         }
@@ -113,7 +116,7 @@ final class RegistryBlobStore implements BlobStore {
             return cache.put(d.digest(), m.bytes());
         }
         return cache.fetch(d.digest(), d.size(),
-                new BlobDownload(client, repository, d.digest(), d.size(), isLayer(d) ? progress : Progress.NONE));
+                new BlobDownload(client, repository, d.digest(), d.size(), isLayer(d) ? events : SourceOptions.NO_EVENTS));
     }
 
     private static boolean isLayer(Descriptor d) {
@@ -139,7 +142,7 @@ final class RegistryBlobStore implements BlobStore {
         for (Layer l : topFirst) {
             Descriptor d = new Descriptor(l.mediaType(), l.digest(), l.size(), null, null, null);
             if (cache.get(d.digest()).isPresent()) {
-                progress.cached(d.digest(), d.size());
+                events.accept(new SourceEvent.Cached(d.digest(), d.size()));
                 continue;
             }
             if (pool == null) {
@@ -191,6 +194,5 @@ final class RegistryBlobStore implements BlobStore {
         if (pool != null) {
             pool.shutdownNow();
         }
-        progress.close();
     }
 }

@@ -11,7 +11,6 @@ import dev.kiln.source.Image;
 import dev.kiln.source.SourceOptions;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -26,10 +25,10 @@ import java.util.function.Supplier;
 public final class RegistrySource {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** What differs between the CLI and tests: environment, retry pacing, where progress goes. */
-    record Settings(Map<String, String> env, Retry retry, PrintStream progressOut) {
+    /** What differs between the CLI and tests: environment and retry pacing. */
+    record Settings(Map<String, String> env, Retry retry) {
         static Settings defaults() {
-            return new Settings(System.getenv(), Retry.DEFAULT, System.err);
+            return new Settings(System.getenv(), Retry.DEFAULT);
         }
     }
 
@@ -69,8 +68,7 @@ public final class RegistrySource {
         Supplier<Optional<Credentials>> lazyCreds = memoize(() -> creds.lookup(ref.registry(), ref.repository()));
         RegistryClient client = new RegistryClient(ref.endpoint(),
                 new Transport(options.insecureRegistries(), options.caCert()), lazyCreds, settings.retry());
-        Progress progress = Progress.create(options.quiet(), settings.progressOut());
-        RegistryBlobStore store = new RegistryBlobStore(client, ref.repository(), cache, progress);
+        RegistryBlobStore store = new RegistryBlobStore(client, ref.repository(), cache, options.events());
         try {
             Descriptor top = topDescriptor(ref, client, cache);
             OciImage image = new ImageResolver(store, options.platform()).resolve(top);

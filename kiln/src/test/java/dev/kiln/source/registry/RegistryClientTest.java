@@ -2,6 +2,8 @@ package dev.kiln.source.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.KilnException;
+import dev.kiln.source.SourceEvent;
+import dev.kiln.source.SourceOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -66,7 +68,7 @@ class RegistryClientTest {
         for (JsonNode d : List.of(manifest.path("config"), manifest.path("layers").get(0), manifest.path("layers").get(1))) {
             String digest = d.path("digest").asText();
             long size = d.path("size").asLong();
-            Path p = cache.fetch(digest, size, new BlobDownload(client, repository, digest, size, Progress.NONE));
+            Path p = cache.fetch(digest, size, new BlobDownload(client, repository, digest, size, SourceOptions.NO_EVENTS));
             assertThat(Files.readAllBytes(p)).isEqualTo(TestImages.blob(layout, digest));
         }
     }
@@ -158,7 +160,7 @@ class RegistryClientTest {
         BlobCache cache = new BlobCache(dir.resolve("cache-corrupt"));
         RegistryClient c = client(registry.hostPort(), null);
         assertThatThrownBy(() -> cache.fetch(digest, bytes.length,
-                new BlobDownload(c, "ns/corrupt", digest, bytes.length, Progress.NONE)))
+                new BlobDownload(c, "ns/corrupt", digest, bytes.length, SourceOptions.NO_EVENTS)))
                 .isInstanceOf(KilnException.class)
                 .hasMessageStartingWith(digest + ": digest mismatch")
                 .hasMessageContaining("nothing was cached");
@@ -177,7 +179,8 @@ class RegistryClientTest {
         long size = layer.path("size").asLong();
         try (FaultProxy proxy = new FaultProxy(registry.hostPort(), 300_000, 2)) {
             BlobCache cache = new BlobCache(dir.resolve("cache-resume"));
-            Path p = cache.fetch(digest, size, new BlobDownload(client(proxy.hostPort(), null), "ns/app", digest, size, Progress.NONE));
+            List<SourceEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Path p = cache.fetch(digest, size, new BlobDownload(client(proxy.hostPort(), null), "ns/app", digest, size, events::add));
             assertThat(Files.readAllBytes(p)).isEqualTo(TestImages.blob(layout, digest));
             // Each retry asks only for what is missing (the client may have lost bytes in flight
             // when the connection dropped, so offsets are at most what the proxy sent).
@@ -186,6 +189,12 @@ class RegistryClientTest {
             assertThat(offsets.get(0)).isZero();
             assertThat(offsets.get(1)).isBetween(1L, 300_000L);
             assertThat(offsets.get(2)).isBetween(offsets.get(1) + 1, offsets.get(1) + 300_000L);
+            // The display hears of each retry, and where it resumes.
+            assertThat(events.stream().filter(e -> e instanceof SourceEvent.DownloadRetried)
+                    .map(e -> ((SourceEvent.DownloadRetried) e).offset()).toList())
+                    .containsExactly(offsets.get(1), offsets.get(2));
+            assertThat(events.get(0)).isEqualTo(new SourceEvent.DownloadStarted(digest, size, 0));
+            assertThat(events.get(events.size() - 1)).isEqualTo(new SourceEvent.DownloadDone(digest, size));
         }
     }
 
@@ -213,7 +222,7 @@ class RegistryClientTest {
                 }
             };
             RegistryClient c = client(proxy.hostPort(), null);
-            assertThatThrownBy(() -> cache.fetch(digest, size, new BlobDownload(c, "ns/app", digest, size, Progress.NONE)))
+            assertThatThrownBy(() -> cache.fetch(digest, size, new BlobDownload(c, "ns/app", digest, size, SourceOptions.NO_EVENTS)))
                     .isInstanceOf(KilnException.class)
                     .hasMessageStartingWith(proxy.hostPort() + "/ns/app@" + digest + ": ")
                     .hasMessageContaining("502");
@@ -228,7 +237,7 @@ class RegistryClientTest {
         // The registry comes back: the next kiln resumes from the partial file and completes.
         registry.restart("");
         try (FaultProxy proxy = new FaultProxy(registry.hostPort(), Long.MAX_VALUE, 0)) {
-            Path p = cache.fetch(digest, size, new BlobDownload(client(proxy.hostPort(), null), "ns/app", digest, size, Progress.NONE));
+            Path p = cache.fetch(digest, size, new BlobDownload(client(proxy.hostPort(), null), "ns/app", digest, size, SourceOptions.NO_EVENTS));
             assertThat(Files.readAllBytes(p)).isEqualTo(TestImages.blob(layout, digest));
             assertThat(proxy.requests).filteredOn(r -> r.contains("/blobs/"))
                     .containsExactly("GET /v2/ns/app/blobs/" + digest + " Range: bytes=" + resumeAt[0] + "-");
@@ -299,7 +308,7 @@ class RegistryClientTest {
             try {
                 List<java.util.concurrent.Future<Path>> results = new java.util.ArrayList<>();
                 for (int i = 0; i < 4; i++) {
-                    results.add(pool.submit(() -> cache.fetch(digest, size, new BlobDownload(c, "ns/app", digest, size, Progress.NONE))));
+                    results.add(pool.submit(() -> cache.fetch(digest, size, new BlobDownload(c, "ns/app", digest, size, SourceOptions.NO_EVENTS))));
                 }
                 for (var f : results) {
                     assertThat(Files.readAllBytes(f.get())).isEqualTo(TestImages.blob(layout, digest));
@@ -362,7 +371,7 @@ class RegistryClientTest {
             RegistryClient c = client(proxy.hostPort(), null);
             var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
             try {
-                var fetched = pool.submit(() -> cache.fetch(digest, size, new BlobDownload(c, "ns/app", digest, size, Progress.NONE)));
+                var fetched = pool.submit(() -> cache.fetch(digest, size, new BlobDownload(c, "ns/app", digest, size, SourceOptions.NO_EVENTS)));
                 Thread.sleep(500);
                 assertThat(fetched).isNotDone(); // blocked on the other process's lock
                 other.getOutputStream().write('\n');

@@ -4,6 +4,7 @@ import dev.kiln.KilnException;
 import dev.kiln.cli.Main;
 import dev.kiln.source.Image;
 import dev.kiln.source.Layer;
+import dev.kiln.source.SourceEvent;
 import dev.kiln.source.SourceOptions;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -60,9 +62,8 @@ class RegistrySourceTest {
         }
     }
 
-    static RegistrySource.Settings settings(ByteArrayOutputStream progress) {
-        return new RegistrySource.Settings(Map.of("HOME", dir.resolve("home").toString()), RegistryClientTest.FAST,
-                new PrintStream(progress, true, StandardCharsets.UTF_8));
+    static RegistrySource.Settings settings() {
+        return new RegistrySource.Settings(Map.of("HOME", dir.resolve("home").toString()), RegistryClientTest.FAST);
     }
 
     static SourceOptions options(String platform, Path cache, boolean quiet) {
@@ -70,7 +71,7 @@ class RegistrySourceTest {
     }
 
     static Image open(String ref, String platform, Path cache) throws Exception {
-        return RegistrySource.open(Reference.parse(ref), options(platform, cache, true), settings(new ByteArrayOutputStream()));
+        return RegistrySource.open(Reference.parse(ref), options(platform, cache, true), settings());
     }
 
     /** path -> content of every regular file in every layer, bottom layer first. */
@@ -135,28 +136,32 @@ class RegistrySourceTest {
     }
 
     @Test
-    void progressIsOnePlainLinePerEventWhenNotATerminalAndNothingWhenQuiet() throws Exception {
-        ByteArrayOutputStream quiet = new ByteArrayOutputStream();
+    void layerDownloadsAreReportedAsEventsAndCachedLayersAsCached() throws Exception {
+        List<SourceEvent> events = new CopyOnWriteArrayList<>();
+        Path cache = dir.resolve("cache-events");
+        String top;
+        long topSize;
         try (Image image = RegistrySource.open(Reference.parse(host + "/ns/app:v1"),
-                options(null, dir.resolve("cache-quiet"), true), settings(quiet))) {
+                options(null, cache, false).withEvents(events::add), settings())) {
             contents(image);
+            top = image.layers().get(1).digest();
+            topSize = image.layers().get(1).size();
         }
-        assertThat(quiet.size()).isZero();
+        List<SourceEvent> ofTop = events.stream().filter(e -> e.digest().equals(top)).toList();
+        assertThat(ofTop.get(0)).isEqualTo(new SourceEvent.DownloadStarted(top, topSize, 0));
+        assertThat(ofTop.get(ofTop.size() - 1)).isEqualTo(new SourceEvent.DownloadDone(top, topSize));
+        assertThat(ofTop.stream().filter(e -> e instanceof SourceEvent.Downloaded)
+                .mapToLong(e -> ((SourceEvent.Downloaded) e).bytes()).sum()).isEqualTo(topSize);
+        // Manifests and configs are no layers: only the two layers are reported.
+        assertThat(events.stream().map(SourceEvent::digest).distinct()).hasSize(2);
 
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Path cache = dir.resolve("cache-progress");
-        try (Image image = RegistrySource.open(Reference.parse(host + "/ns/app:v1"), options(null, cache, false), settings(out))) {
+        List<SourceEvent> again = new CopyOnWriteArrayList<>();
+        try (Image image = RegistrySource.open(Reference.parse(host + "/ns/app:v1"),
+                options(null, cache, false).withEvents(again::add), settings())) {
             contents(image);
-            String top = image.layers().get(1).digest().substring(0, 19);
-            String text = out.toString(StandardCharsets.UTF_8);
-            assertThat(text).contains(top + ": downloading").containsPattern(top.replace(":", "\\:") + ": .* downloaded in [0-9.]+s \\(");
-            assertThat(text).doesNotContain("\033[");
         }
-        ByteArrayOutputStream again = new ByteArrayOutputStream();
-        try (Image image = RegistrySource.open(Reference.parse(host + "/ns/app:v1"), options(null, cache, false), settings(again))) {
-            contents(image);
-            assertThat(again.toString(StandardCharsets.UTF_8).lines()).hasSize(2).allMatch(l -> l.contains(": cached ("));
-        }
+        assertThat(again).hasSize(2).allMatch(e -> e instanceof SourceEvent.Cached)
+                .contains(new SourceEvent.Cached(top, topSize));
     }
 
     @Test
@@ -164,11 +169,11 @@ class RegistrySourceTest {
         Path cache = dir.resolve("cache-pull");
         Path out = dir.resolve("pulled");
         RegistrySource.Pulled p = RegistrySource.pull(Reference.parse(host + "/ns/multi:1"), options("linux/arm64", cache, true),
-                settings(new ByteArrayOutputStream()), out, null);
+                settings(), out, null);
         assertThat(p.manifestDigest()).isEqualTo(TestImages.manifestDigest(layout, "arm"));
         assertThat(p.name()).isEqualTo("1");
         RegistrySource.pull(Reference.parse(host + "/ns/app:v1"), options(null, cache, true),
-                settings(new ByteArrayOutputStream()), out, "amd");
+                settings(), out, "amd");
         // skopeo (containers/image) reads it and agrees on the digest; umoci can unpack from it.
         String inspect = Tools.run(dir, List.of("skopeo", "inspect", "--raw", "oci:" + out + ":amd"));
         assertThat(inspect).isEqualTo(new String(TestImages.blob(layout, TestImages.manifestDigest(layout, "amd")), StandardCharsets.UTF_8));

@@ -1,0 +1,187 @@
+package dev.kiln.cli;
+
+import dev.kiln.source.Image;
+import dev.kiln.source.ImageConfig;
+import dev.kiln.source.Layer;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * How far the build has read its layers, for an ETA: an image whose layers count the bytes
+ * read from them. Sources give a layer's stored (compressed) size but not how much of it a
+ * decompressing reader has consumed, so that is estimated from the uncompressed bytes read
+ * and the compression ratio of the layers finished so far ({@link #GUESSED_RATIO} before
+ * any). Thread-safe: layers are read ahead on other threads.
+ */
+final class LayerMeter {
+    /** Uncompressed / compressed of a typical gzip root filesystem layer; used until a layer finishes. */
+    static final double GUESSED_RATIO = 2.5;
+
+    private final List<Counted> layers;
+
+    private LayerMeter(List<Counted> layers) {
+        this.layers = layers;
+    }
+
+    /** A meter with no layers: nothing to estimate from. */
+    static LayerMeter none() {
+        return new LayerMeter(List.of());
+    }
+
+    /** {@code image} with every layer counted; {@link #fraction()} of the meter tells how far. */
+    static Metered wrap(Image image) {
+        List<Counted> layers = image.layers().stream().map(Counted::new).toList();
+        return new Metered(new MeteredImage(image, layers), new LayerMeter(layers));
+    }
+
+    /**
+     * The part of the layers' stored bytes consumed so far, 0 to 1; -1 when it cannot be known
+     * (a layer of unknown size, such as a tar: or dir: source).
+     */
+    double fraction() {
+        long total = 0;
+        long doneStored = 0;
+        long doneRead = 0;
+        for (Counted l : layers) {
+            if (l.size() < 0) {
+                return -1;
+            }
+            total += l.size();
+            if (l.done) {
+                doneStored += l.size();
+                doneRead += l.read.get();
+            }
+        }
+        if (total == 0) {
+            return -1;
+        }
+        double ratio = doneStored > 0 && doneRead > 0 ? (double) doneRead / doneStored : GUESSED_RATIO;
+        double consumed = doneStored;
+        for (Counted l : layers) {
+            if (!l.done) {
+                consumed += Math.min(l.size(), l.read.get() / ratio);
+            }
+        }
+        return Math.min(1, consumed / total);
+    }
+
+    /** An image and its meter. */
+    record Metered(Image image, LayerMeter meter) {
+    }
+
+    /** A layer that counts what is read from its uncompressed stream. */
+    private static final class Counted implements Layer {
+        private final Layer layer;
+        private final AtomicLong read = new AtomicLong();
+        private volatile boolean done;
+
+        Counted(Layer layer) {
+            this.layer = layer;
+        }
+
+        @Override
+        public String digest() {
+            return layer.digest();
+        }
+
+        @Override
+        public String mediaType() {
+            return layer.mediaType();
+        }
+
+        @Override
+        public long size() {
+            return layer.size();
+        }
+
+        @Override
+        public InputStream open() throws IOException {
+            InputStream in = layer.open();
+            if (done) {
+                return in;   // read again on a slow path: it was counted once
+            }
+            read.set(0);
+            return new FilterInputStream(in) {
+                @Override
+                public int read() throws IOException {
+                    int b = super.read();
+                    count(b < 0 ? -1 : 1);
+                    return b;
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    int n = super.read(b, off, len);
+                    count(n);
+                    return n;
+                }
+
+                @Override
+                public long skip(long n) throws IOException {
+                    long skipped = super.skip(n);
+                    read.addAndGet(skipped);
+                    return skipped;
+                }
+            };
+        }
+
+        private void count(int n) {
+            if (n < 0) {
+                done = true;
+            } else {
+                read.addAndGet(n);
+            }
+        }
+    }
+
+    /** The image with counted layers; everything else is the image's own. */
+    static final class MeteredImage implements Image {
+        private final Image image;
+        private final List<Layer> layers;
+
+        MeteredImage(Image image, List<? extends Layer> layers) {
+            this.image = image;
+            this.layers = List.copyOf(layers);
+        }
+
+        @Override
+        public List<Layer> layers() {
+            return layers;
+        }
+
+        @Override
+        public ImageConfig config() {
+            return image.config();
+        }
+
+        @Override
+        public Optional<String> manifestDigest() {
+            return image.manifestDigest();
+        }
+
+        @Override
+        public Optional<String> platform() {
+            return image.platform();
+        }
+
+        @Override
+        public Optional<String> configDigest() {
+            return image.configDigest();
+        }
+
+        @Override
+        public boolean hasWhiteouts() {
+            return image.hasWhiteouts();
+        }
+
+        @Override
+        public void close() throws IOException {
+            image.close();
+        }
+    }
+}
