@@ -3,6 +3,7 @@ package dev.kiln.cli;
 import dev.kiln.KilnException;
 import dev.kiln.output.Compression;
 import dev.kiln.output.OutputFormat;
+import dev.kiln.output.OutputNames;
 import dev.kiln.output.OutputSpec;
 
 import java.nio.file.Path;
@@ -19,43 +20,67 @@ final class OutputOptions {
         this.compress = compress;
     }
 
-    /** The outputs asked for by {@code -o} (ext4, may be null) and {@code --format}. */
-    List<OutputSpec> outputs(Path ext4Output) {
+    /**
+     * The outputs asked for by {@code -o} (may be null) and {@code --format}. {@code -o}'s
+     * format is what its name says ({@link OutputNames}: rootfs.qcow2 is a qcow2), ext4 when
+     * the name says nothing; {@code -o -} takes the one {@code --format} given without a path
+     * (tar or initramfs to standard output). A {@code --format} without a path is {@code -o}'s
+     * own when the formats agree, else a file beside it named for the format.
+     */
+    List<OutputSpec> outputs(Path output) {
         Compression compression = compress == null ? null : Compression.parse(compress);
+        List<String> rest = new ArrayList<>(formats);
         List<OutputSpec> outputs = new ArrayList<>();
-        if (ext4Output != null) {
-            outputs.add(new OutputSpec(OutputFormat.EXT4, ext4Output, null));
+        OutputFormat main = null;
+        if (output != null) {
+            if (output.toString().equals(OutputSpec.STDOUT)) {
+                main = stdoutFormat(rest);
+            } else {
+                main = OutputNames.of(output).map(OutputNames.Named::format).orElse(OutputFormat.EXT4);
+            }
+            outputs.add(new OutputSpec(main, output, main.fromExt4() ? null : compression));
         }
-        for (String value : formats) {
+        for (String value : rest) {
             int eq = value.indexOf('=');
             OutputFormat format = OutputFormat.parse("--format", eq < 0 ? value : value.substring(0, eq));
             Path path;
             if (eq >= 0 && eq < value.length() - 1) {
                 path = Path.of(value.substring(eq + 1));
-            } else if (format == OutputFormat.EXT4 && ext4Output != null) {
-                continue;   // --format ext4 with -o: that is -o's output
-            } else if (ext4Output == null) {
+            } else if (format == main) {
+                continue;   // --format qcow2 with -o x.qcow2: that is -o's output
+            } else if (output == null || output.toString().equals(OutputSpec.STDOUT)) {
                 throw new KilnException("--format " + value + ": give a path (" + format + "=PATH) or -o FILE to "
                         + "derive it from");
             } else {
                 Compression c = format.fromExt4() ? null
                         : compression != null ? compression : format.defaultCompression(null);
-                path = derive(ext4Output, format.suffix(c == null ? Compression.NONE : c));
+                path = derive(output, format.suffix(c == null ? Compression.NONE : c));
             }
             outputs.add(new OutputSpec(format, path, format.fromExt4() ? null : compression));
         }
         return outputs;
     }
 
-    /** {@code rootfs.ext4} + ".qcow2" -> {@code rootfs.qcow2}: the -o name without its extension. */
-    static Path derive(Path ext4Output, String suffix) {
-        String name = ext4Output.getFileName().toString();
-        for (String ext : List.of(".ext4", ".img", ".raw")) {
-            if (name.endsWith(ext) && name.length() > ext.length()) {
-                name = name.substring(0, name.length() - ext.length());
-                break;
-            }
+    /**
+     * The format {@code -o -} writes: the one --format given without a path, taken out of
+     * {@code formats}; with none, ext4 (which standard output refuses, saying what it takes).
+     */
+    private static OutputFormat stdoutFormat(List<String> formats) {
+        List<String> pathless = formats.stream().filter(f -> f.indexOf('=') < 0 || f.endsWith("=")).toList();
+        if (pathless.size() > 1) {
+            throw new KilnException("-o -: standard output can take one output, and " + String.join(", ", pathless)
+                    + " have no path of their own; give the others a path (FORMAT=PATH)");
         }
-        return ext4Output.resolveSibling(name + suffix);
+        if (pathless.isEmpty()) {
+            return OutputFormat.EXT4;
+        }
+        String value = pathless.get(0);
+        formats.remove(value);
+        return OutputFormat.parse("--format", value.endsWith("=") ? value.substring(0, value.length() - 1) : value);
+    }
+
+    /** {@code rootfs.ext4} + ".qcow2" -> {@code rootfs.qcow2}: the -o name without its known suffix. */
+    static Path derive(Path output, String suffix) {
+        return output.resolveSibling(OutputNames.stem(output) + suffix);
     }
 }

@@ -53,20 +53,22 @@ public enum OutputFormat {
         return suffix;
     }
 
-    /** The compression when none is asked for: initramfs gzip; tar from its file name, else none. */
+    /**
+     * The compression when none is asked for: what the file name says ({@code .cpio} none,
+     * {@code .tar.gz} gzip, any {@code .zst} zstd, see {@link OutputNames}), else gzip for
+     * initramfs and kernel+initrd's initrd.img, none for tar.
+     */
     public Compression defaultCompression(String path) {
-        if (this == INITRAMFS || this == KERNEL_INITRD) {
-            return Compression.GZIP;
+        if (fromExt4()) {
+            return Compression.NONE;
         }
-        if (this == TAR && path != null) {
-            if (path.endsWith(".gz") || path.endsWith(".tgz")) {
-                return Compression.GZIP;
-            }
-            if (path.endsWith(".zst") || path.endsWith(".tzst")) {
-                return Compression.ZSTD;
+        if (path != null && this != KERNEL_INITRD) {
+            java.util.Optional<Compression> named = OutputNames.compression(java.nio.file.Path.of(path));
+            if (named.isPresent()) {
+                return named.get();
             }
         }
-        return Compression.NONE;
+        return this == TAR ? Compression.NONE : Compression.GZIP;
     }
 
     public static OutputFormat parse(String where, String name) {

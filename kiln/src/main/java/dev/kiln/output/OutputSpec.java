@@ -1,11 +1,18 @@
 package dev.kiln.output;
 
+import dev.kiln.KilnException;
+
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One output of a build. The path {@code -} means standard output, which only the formats
  * written front to back in one go can use ({@link OutputFormat#streamable()}).
+ *
+ * <p>A file's name must not contradict its format or compression ({@code --format tar=x.qcow2},
+ * a {@code .cpio.zst} asked to be gzip): such an output is refused rather than written under a
+ * name that lies about it. Without a compression, the name picks it ({@link OutputNames}).
  *
  * @param compression for initramfs, kernel+initrd (its initrd.img) and tar; null elsewhere
  *                    or for the format's default
@@ -21,6 +28,9 @@ public record OutputSpec(OutputFormat format, Path path, Compression compression
         boolean toStdout = path.toString().equals(STDOUT);
         if (scratch && (toStdout || format == OutputFormat.KERNEL_INITRD)) {
             throw new IllegalArgumentException("a scratch output is one file, not " + format + " at " + path);
+        }
+        if (!scratch && !toStdout) {
+            checkName(format, path, compression);
         }
         if (compression == null && !format.fromExt4()) {
             compression = format.defaultCompression(scratch || path.getFileName() == null ? null
@@ -55,5 +65,34 @@ public record OutputSpec(OutputFormat format, Path path, Compression compression
     /** How messages name the output: its path, or "standard output". */
     public String where() {
         return toStdout() ? "standard output" : scratch ? "scratch " + format + " in " + path : path.toString();
+    }
+
+    private static void checkName(OutputFormat format, Path path, Compression compression) {
+        Optional<OutputNames.Named> named = OutputNames.of(path);
+        if (named.isEmpty()) {
+            return;
+        }
+        OutputNames.Named n = named.get();
+        String stem = OutputNames.stem(path);
+        if (n.format() != format) {
+            Compression c = compression != null ? compression : format.defaultCompression(null);
+            throw new KilnException(path + ": named as " + article(n.format()) + " output (" + n.suffix()
+                    + "), but the format asked for is " + format + "; name it "
+                    + (format == OutputFormat.KERNEL_INITRD ? stem : stem + format.suffix(c))
+                    + " or ask for " + n.format());
+        }
+        if (compression != null && n.compression() != null && compression != n.compression()) {
+            throw new KilnException(path + ": named as " + describe(n.compression()) + " (" + n.suffix()
+                    + "), but the compression asked for is " + compression + "; name it " + stem
+                    + format.suffix(compression) + " or ask for " + n.compression());
+        }
+    }
+
+    private static String article(OutputFormat f) {
+        return (f == OutputFormat.EXT4 || f == OutputFormat.INITRAMFS ? "an " : "a ") + f;
+    }
+
+    private static String describe(Compression c) {
+        return c == Compression.NONE ? "uncompressed" : c + "-compressed";
     }
 }

@@ -86,7 +86,7 @@ class OutputSessionTest {
         List<String> warnings = new ArrayList<>();
         OutputPlan plan = plan(new OutputSpec(OutputFormat.EXT4, out.resolve("r.ext4"), null),
                 new OutputSpec(OutputFormat.QCOW2, out.resolve("r.qcow2"), null),
-                new OutputSpec(OutputFormat.INITRAMFS, out.resolve("r.cpio.zst"), Compression.ZSTD),
+                new OutputSpec(OutputFormat.INITRAMFS, out.resolve("r.cpio.zst"), null),
                 new OutputSpec(OutputFormat.TAR, out.resolve("r.tar"), null),
                 new OutputSpec(OutputFormat.KERNEL_INITRD, out.resolve("boot"), null),
                 new OutputSpec(OutputFormat.TAR, Path.of(OutputSpec.STDOUT), Compression.GZIP));
