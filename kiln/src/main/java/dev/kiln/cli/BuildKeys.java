@@ -40,20 +40,22 @@ final class BuildKeys {
 
     // ---- Outputs ----
     static final SpecKey<String> OUTPUT_FORMAT = value("format", Kinds.choice(
-            Arrays.stream(OutputFormat.values()).map(OutputFormat::toString).toArray(String[]::new))).required();
+            Arrays.stream(OutputFormat.values()).map(OutputFormat::toString).toArray(String[]::new)));
     static final SpecKey<Path> OUTPUT_PATH = value("path", Kinds.OUTPUT_PATH).required();
     static final SpecKey<String> OUTPUT_COMPRESS = value("compress", Kinds.choice("gzip", "zstd", "none"));
     static final SpecKey<List<SpecMap>> OUTPUT_LIST = items("outputs", OUTPUT_FORMAT, OUTPUT_PATH, OUTPUT_COMPRESS)
             .section(OUTPUTS)
-            .flag(Kinds.OUTPUT_PATH, "FILE", "Where to write the ext4 image (see --format for other outputs; "
-                    + "'-', standard output, takes only tar and initramfs: --format tar=-).", "-o", "--output")
+            .flag(Kinds.OUTPUT_PATH, "FILE", "Where to write the image; its name says the format: .ext4, .img, "
+                    + ".raw ext4; .qcow2; .cpio, .cpio.gz, .cpio.zst initramfs; .tar, .tar.gz, .tar.zst tar; any other "
+                    + "name ext4. '-' is standard output, for tar and initramfs (-o - --format tar).", "-o", "--output")
             .flag(Kinds.LIST, "FORMAT[=PATH]", "Also write FORMAT (repeatable): ext4, qcow2, initramfs, "
                     + "kernel+initrd, tar. Without PATH, the path is -o's with the format's suffix (rootfs.qcow2, "
-                    + "rootfs.cpio.gz, rootfs-boot/, rootfs.tar). Without -o, only the --format outputs are written. "
-                    + "PATH - is standard output, for tar and initramfs.", "--format")
+                    + "rootfs.cpio.gz, rootfs-boot/, rootfs.tar), or -o's own output when its name says FORMAT. "
+                    + "Without -o, only the --format outputs are written. PATH - is standard output, for tar and "
+                    + "initramfs. A PATH whose name says another format is an error.", "--format")
             .flag(OUTPUT_COMPRESS.kind(), "gzip|zstd|none", "Compression of initramfs, kernel+initrd's initrd.img "
-                    + "and tar outputs. Default: gzip for initramfs, for tar from its name (.tar.gz, .tar.zst), "
-                    + "else none.", "--compress")
+                    + "and tar outputs. Default: from the output's name (.cpio.zst, .tar.gz), else gzip for "
+                    + "initramfs, none for tar; a name that says another is an error.", "--compress")
             .readFlags(BuildKeys::outputsFromFlags);
 
     static final SpecKey<Path> KERNEL_PATH = value("path", Kinds.HOST_FILE)

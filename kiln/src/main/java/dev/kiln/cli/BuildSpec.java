@@ -8,6 +8,7 @@ import dev.kiln.ext4.Ext4Options;
 import dev.kiln.guest.GuestConfig;
 import dev.kiln.output.Compression;
 import dev.kiln.output.OutputFormat;
+import dev.kiln.output.OutputNames;
 import dev.kiln.output.OutputPlan;
 import dev.kiln.output.OutputSpec;
 import dev.kiln.source.SourceOptions;
@@ -56,7 +57,10 @@ final class BuildSpec {
         }
         List<OutputSpec> specs = new ArrayList<>();
         for (SpecMap o : get(OUTPUT_LIST) == null ? List.<SpecMap>of() : get(OUTPUT_LIST)) {
-            OutputFormat format = OutputFormat.parse("outputs: format", o.get(OUTPUT_FORMAT));
+            // Without format:, the path's name says it, as -o's does (rootfs.qcow2); else ext4.
+            OutputFormat format = o.get(OUTPUT_FORMAT) != null
+                    ? OutputFormat.parse("outputs: format", o.get(OUTPUT_FORMAT))
+                    : OutputNames.of(o.get(OUTPUT_PATH)).map(OutputNames.Named::format).orElse(OutputFormat.EXT4);
             Compression c = o.get(OUTPUT_COMPRESS) == null ? null : Compression.parse(o.get(OUTPUT_COMPRESS));
             specs.add(new OutputSpec(format, o.get(OUTPUT_PATH), format.fromExt4() ? null : c));
         }

@@ -78,11 +78,11 @@ class BuildKeysTest {
                         file("image: [a, b]", "FILE:1: image: expected an image reference, got a list")),
                 new Row(PLATFORM, List.of("--platform", "linux/arm64"), "platform: linux/arm64",
                         file("platform: {os: linux}", "FILE:1: platform: expected a single value, got a mapping")),
-                new Row(OUTPUT_LIST, List.of("-o", at("o.ext4"), "--format", "tar=" + at("o.tar"), "--format",
+                new Row(OUTPUT_LIST, List.of("-o", at("o.ext4"), "--format", "tar=" + at("o.tar.zst"), "--format",
                         "qcow2", "--compress", "zstd"), """
                         outputs:
                           - {format: ext4, path: o.ext4}
-                          - {format: tar, path: o.tar, compress: zstd}
+                          - {format: tar, path: o.tar.zst, compress: zstd}
                           - format: qcow2
                             path: o.qcow2
                         """,

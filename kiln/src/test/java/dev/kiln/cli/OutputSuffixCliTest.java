@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@code kiln build X -o NAME} through the real CLI: the name's suffix picks the format, and
@@ -115,6 +116,21 @@ class OutputSuffixCliTest {
         assertThat(c.exit()).isEqualTo(1);
         assertThat(c.err()).isEqualTo("kiln: " + out.resolve("x.qcow2") + ": named as a qcow2 output (.qcow2), but "
                 + "the format asked for is tar; name it x.tar or ask for qcow2\n");
+    }
+
+    @Test
+    void aSpecFileOutputWithoutAFormatIsNamedByItsSuffixToo() throws Exception {
+        Path spec = Files.writeString(dir.resolve("kiln.yaml"), "image: tar:rootfs.tar\noutputs:\n"
+                + "  - {path: out/r.qcow2}\n  - {path: out/r.cpio.zst}\n  - {path: out/r}\n"
+                + "  - {format: tar, path: out/t.tar.gz}\n");
+        BuildRequest request = SpecFile.read(spec).toRequest(0);
+        assertThat(request.plan().outputs()).extracting(o -> o.format() + " " + o.compression()).containsExactly(
+                "qcow2 null", "initramfs zstd", "ext4 null", "tar gzip");
+
+        Path wrong = Files.writeString(dir.resolve("wrong.yaml"), "image: tar:rootfs.tar\noutputs:\n"
+                + "  - {format: tar, path: out/r.qcow2}\n");
+        assertThatThrownBy(() -> SpecFile.read(wrong).toRequest(0))
+                .hasMessageStartingWith(out.resolve("r.qcow2") + ": named as a qcow2 output");
     }
 
     @Test
