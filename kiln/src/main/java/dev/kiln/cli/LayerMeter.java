@@ -3,6 +3,7 @@ package dev.kiln.cli;
 import dev.kiln.source.Image;
 import dev.kiln.source.ImageConfig;
 import dev.kiln.source.Layer;
+import dev.kiln.source.oci.MediaTypes;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -13,15 +14,14 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * How far the build has read its layers, for an ETA: an image whose layers count the bytes
- * read from them. Sources give a layer's stored (compressed) size but not how much of it a
- * decompressing reader has consumed, so that is estimated from the uncompressed bytes read
- * and the compression ratio of the layers finished so far ({@link #GUESSED_RATIO} before
- * any). Thread-safe: layers are read ahead on other threads.
+ * read from them. Sources give a layer's stored size but not how much of it a decompressing
+ * reader has consumed, so for a compressed layer that is estimated from the uncompressed
+ * bytes read and the ratio of the compressed layers finished so far; before one has
+ * finished (and for a tar: source, whose compression the media type does not say) there is
+ * no estimate, rather than a guess. An uncompressed layer is exact. Thread-safe: layers are
+ * read ahead on other threads.
  */
 final class LayerMeter {
-    /** Uncompressed / compressed of a typical gzip root filesystem layer; used until a layer finishes. */
-    static final double GUESSED_RATIO = 2.5;
-
     private final List<Counted> layers;
 
     private LayerMeter(List<Counted> layers) {
@@ -46,7 +46,8 @@ final class LayerMeter {
     double fraction() {
         long total = 0;
         long doneStored = 0;
-        long doneRead = 0;
+        long compressedStored = 0;
+        long compressedRead = 0;
         for (Counted l : layers) {
             if (l.size() < 0) {
                 return -1;
@@ -54,20 +55,55 @@ final class LayerMeter {
             total += l.size();
             if (l.done) {
                 doneStored += l.size();
-                doneRead += l.read.get();
+                if (l.kind == Kind.COMPRESSED) {
+                    compressedStored += l.size();
+                    compressedRead += l.read.get();
+                }
             }
         }
         if (total == 0) {
             return -1;
         }
-        double ratio = doneStored > 0 && doneRead > 0 ? (double) doneRead / doneStored : GUESSED_RATIO;
+        double ratio = compressedStored > 0 && compressedRead > 0 ? (double) compressedRead / compressedStored : -1;
         double consumed = doneStored;
         for (Counted l : layers) {
-            if (!l.done) {
+            if (l.done || l.read.get() == 0) {
+                continue;
+            }
+            if (l.kind == Kind.UNCOMPRESSED) {
+                consumed += Math.min(l.size(), l.read.get());
+            } else if (l.kind == Kind.COMPRESSED && ratio > 0) {
                 consumed += Math.min(l.size(), l.read.get() / ratio);
+            } else {
+                return -1;
             }
         }
         return Math.min(1, consumed / total);
+    }
+
+    /** What a layer's media type says about how its stored bytes relate to the bytes read. */
+    enum Kind {
+        /** Stored as read (an OCI or Docker .tar layer). */
+        UNCOMPRESSED,
+        /** gzip or zstd: the ratio is learned from finished layers. */
+        COMPRESSED,
+        /** A rootfs tar given as tar:, compressed or not. */
+        UNKNOWN;
+
+        static Kind of(Layer layer) {
+            if (Layer.RootfsTar.MEDIA_TYPE.equals(layer.mediaType())) {
+                return UNKNOWN;
+            }
+            try {
+                return switch (MediaTypes.layerCompression(layer.digest(), layer.mediaType())) {
+                    case NONE -> UNCOMPRESSED;
+                    case GZIP, ZSTD -> COMPRESSED;
+                    case DETECT -> UNKNOWN;
+                };
+            } catch (RuntimeException unsupported) {
+                return UNKNOWN;   // the source itself refuses it, and says so
+            }
+        }
     }
 
     /** An image and its meter. */
@@ -77,11 +113,13 @@ final class LayerMeter {
     /** A layer that counts what is read from its uncompressed stream. */
     private static final class Counted implements Layer {
         private final Layer layer;
+        private final Kind kind;
         private final AtomicLong read = new AtomicLong();
         private volatile boolean done;
 
         Counted(Layer layer) {
             this.layer = layer;
+            this.kind = Kind.of(layer);
         }
 
         @Override

@@ -56,6 +56,7 @@ final class Progress implements Consumer<SourceEvent>, AutoCloseable {
     private volatile long fileBytes;
 
     private int drawnLines;
+    private List<String> drawn = List.of();
     private Thread ticker;
     private boolean closed;
 
@@ -184,11 +185,14 @@ final class Progress implements Consumer<SourceEvent>, AutoCloseable {
         if (!terminal || quiet || closed) {
             return;
         }
-        clear();
-        List<String> lines = lines();
-        for (String line : lines) {
-            err.println(line.length() > WIDTH ? line.substring(0, WIDTH - 3) + "..." : line);
+        List<String> lines = lines().stream()
+                .map(line -> line.length() > WIDTH ? line.substring(0, WIDTH - 3) + "..." : line).toList();
+        if (drawnLines > 0 && lines.equals(drawn)) {
+            return;   // the same again: no flicker, no bytes
         }
+        clear();
+        lines.forEach(err::println);
+        drawn = lines;
         drawnLines = lines.size();
         err.flush();
     }

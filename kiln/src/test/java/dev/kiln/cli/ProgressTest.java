@@ -75,7 +75,7 @@ class ProgressTest {
     @Test
     void theWritingLineHasEntriesBytesRateAndAnEtaFromTheLayersRead() throws Exception {
         // Two layers stored as 100 bytes each, 250 bytes each uncompressed.
-        LayerMeter.Metered metered = LayerMeter.wrap(image(100, 100));
+        LayerMeter.Metered metered = LayerMeter.wrap(image(GZIP, 100, 100));
         Progress p = progress(true, false);
         p.writing(metered.meter());
         EntrySink sink = p.wrap(e -> { });
@@ -83,8 +83,10 @@ class ProgressTest {
         sink.accept(Entry.directory("d".getBytes(), 0755, 0, 0, 0));
         try (InputStream first = metered.image().layers().get(0).open();
              InputStream second = metered.image().layers().get(1).open()) {
+            second.readNBytes(1);
+            assertThat(metered.meter().fraction()).as("no ratio known yet: no guess").isEqualTo(-1);
             first.readAllBytes();                 // done: its ratio (2.5) stands for the rest
-            second.readNBytes(125);               // half of it: 50 of its 100 stored bytes
+            second.readNBytes(124);               // half of it: 50 of its 100 stored bytes
             now.addAndGet(3 * SECOND);
             assertThat(metered.meter().fraction()).isEqualTo(0.75);
             p.draw();
@@ -98,18 +100,34 @@ class ProgressTest {
     }
 
     @Test
-    void layersOfUnknownSizeGiveNoEta() throws Exception {
-        LayerMeter.Metered metered = LayerMeter.wrap(image(100, -1));
-        assertThat(metered.meter().fraction()).isEqualTo(-1);
-        assertThat(LayerMeter.wrap(image()).meter().fraction()).isEqualTo(-1);
-        // Before any layer finishes, the guessed ratio is used.
-        LayerMeter.Metered one = LayerMeter.wrap(image(100));
-        try (InputStream in = one.image().layers().get(0).open()) {
-            in.readNBytes(125);
-            assertThat(one.meter().fraction()).isEqualTo(125 / LayerMeter.GUESSED_RATIO / 100);
-            in.readNBytes(125);
-            assertThat(one.meter().fraction()).isEqualTo(1.0);
+    void anUncompressedLayerIsExactAndUnknownsGiveNoEta() throws Exception {
+        LayerMeter.Metered plain = LayerMeter.wrap(image("application/vnd.oci.image.layer.v1.tar", 100));
+        try (InputStream in = plain.image().layers().get(0).open()) {
+            in.readNBytes(40);
+            assertThat(plain.meter().fraction()).isEqualTo(0.4);
         }
+        assertThat(LayerMeter.wrap(image(GZIP, 100, -1)).meter().fraction()).as("a size unknown").isEqualTo(-1);
+        assertThat(LayerMeter.wrap(image(GZIP)).meter().fraction()).as("no layers").isEqualTo(-1);
+        LayerMeter.Metered rootfs = LayerMeter.wrap(image("application/x-tar", 100));
+        try (InputStream in = rootfs.image().layers().get(0).open()) {
+            in.readNBytes(40);
+            assertThat(rootfs.meter().fraction()).as("tar:, compressed or not").isEqualTo(-1);
+            in.readAllBytes();
+            assertThat(rootfs.meter().fraction()).as("read to the end").isEqualTo(1.0);
+        }
+    }
+
+    @Test
+    void anUnchangedDrawIsNotRepeated() {
+        Progress p = progress(true, false);
+        p.phase("resolving x");
+        p.draw();
+        assertThat(printed()).isEqualTo("resolving x, 0s\n");
+        p.draw();
+        assertThat(printed()).isEmpty();
+        now.addAndGet(SECOND);
+        p.draw();
+        assertThat(printed()).isEqualTo("\033[1A\033[J" + "resolving x, 1s\n");
     }
 
     @Test
@@ -176,8 +194,10 @@ class ProgressTest {
         assertThat(printed()).isEqualTo("kiln: warning: kept\n");
     }
 
-    /** Layers stored as {@code sizes} bytes, each 2.5 times that uncompressed (250 for 100; 250 for -1). */
-    private static Image image(long... sizes) {
+    private static final String GZIP = "application/vnd.oci.image.layer.v1.tar+gzip";
+
+    /** Layers stored as {@code sizes} bytes; read, a gzip layer gives 2.5 times that (250 for -1), others as much. */
+    private static Image image(String mediaType, long... sizes) {
         List<Layer> layers = new java.util.ArrayList<>();
         for (int i = 0; i < sizes.length; i++) {
             long size = sizes[i];
@@ -190,7 +210,7 @@ class ProgressTest {
 
                 @Override
                 public String mediaType() {
-                    return "application/vnd.oci.image.layer.v1.tar+gzip";
+                    return mediaType;
                 }
 
                 @Override
@@ -200,7 +220,8 @@ class ProgressTest {
 
                 @Override
                 public InputStream open() {
-                    return new ByteArrayInputStream(new byte[(int) (size < 0 ? 250 : size * 5 / 2)]);
+                    long read = size < 0 ? 250 : mediaType.equals(GZIP) ? size * 5 / 2 : size;
+                    return new ByteArrayInputStream(new byte[(int) read]);
                 }
             });
         }
