@@ -24,7 +24,11 @@ final class WriteFailures {
                 && TEXTS.contains(e.getMessage().strip());
     }
 
-    /** {@code e} named after {@code writing} when it is such a failure, else {@code e} itself. */
+    /**
+     * For {@code catch (IOException e) { throw named(writing, e); }}: such a failure is thrown
+     * here, as a KilnException whose message is {@code writing}; any other comes back to be
+     * thrown as it is.
+     */
     static IOException named(String writing, IOException e) {
         if (isWriteFailure(e)) {
             throw new KilnException(writing, e);
