@@ -1,5 +1,6 @@
 package dev.kiln.cli;
 
+import dev.kiln.entry.EntryStream;
 import dev.kiln.source.Image;
 import dev.kiln.source.ImageConfig;
 import dev.kiln.source.Layer;
@@ -87,11 +88,11 @@ final class LayerMeter {
         UNCOMPRESSED,
         /** gzip or zstd: the ratio is learned from finished layers. */
         COMPRESSED,
-        /** A rootfs tar given as tar:, compressed or not. */
+        /** A rootfs tar given as tar:, compressed or not; a layer that is no tar stream (ext4:). */
         UNKNOWN;
 
         static Kind of(Layer layer) {
-            if (Layer.RootfsTar.MEDIA_TYPE.equals(layer.mediaType())) {
+            if (!layer.isTarStream() || Layer.RootfsTar.MEDIA_TYPE.equals(layer.mediaType())) {
                 return UNKNOWN;
             }
             try {
@@ -135,6 +136,17 @@ final class LayerMeter {
         @Override
         public long size() {
             return layer.size();
+        }
+
+        @Override
+        public boolean isTarStream() {
+            return layer.isTarStream();
+        }
+
+        /** A tar stream is read through {@link #open()}, counted; other layers (ext4:) as they are. */
+        @Override
+        public EntryStream entries() throws IOException {
+            return layer.isTarStream() ? Layer.super.entries() : layer.entries();
         }
 
         @Override

@@ -118,6 +118,22 @@ class ProgressTest {
     }
 
     @Test
+    void theMeteredImageAndLayersForwardEveryMethodOfTheirInterfaces() throws Exception {
+        // A default method left to the interface would quietly change what the source said
+        // (ext4: layers are no tar streams); a method added to Image or Layer must be forwarded.
+        LayerMeter.Metered metered = LayerMeter.wrap(image(GZIP, 100));
+        for (var pair : List.of(java.util.Map.entry(Image.class, metered.image().getClass()),
+                java.util.Map.entry(Layer.class, metered.image().layers().get(0).getClass()))) {
+            for (java.lang.reflect.Method m : pair.getKey().getMethods()) {
+                if (!java.lang.reflect.Modifier.isStatic(m.getModifiers())) {
+                    assertThat(pair.getValue().getMethod(m.getName(), m.getParameterTypes()).getDeclaringClass())
+                            .as("%s.%s", pair.getKey().getSimpleName(), m.getName()).isEqualTo(pair.getValue());
+                }
+            }
+        }
+    }
+
+    @Test
     void anUnchangedDrawIsNotRepeated() {
         Progress p = progress(true, false);
         p.phase("resolving x");
