@@ -221,6 +221,42 @@ class ComposedMachineBootTest {
                 "[cap] cap: bind80=ok", "[nocap] nocap: bind81=denied", "[probe] probe: root read-only");
     }
 
+    /**
+     * With onboot_failure=poweroff in init.conf, an onboot container that fails (here: killed
+     * at its timeout) stops the machine with its status: no later onboot entry and no service
+     * starts, the onshutdown entries still run.
+     */
+    @Test
+    void aFailedOnbootStopsTheMachineWhenToldTo() throws IOException {
+        Path busybox = Path.of(Tools.check("sh", "-c", "command -v busybox").trim());
+        Path root = tmp.resolve("strict");
+        BootSupport.busyboxRoot(root, busybox);
+        ContainerConfig slow = new ContainerConfig(sh("echo slow: started; exec sleep 60"), null, null, null, null, null,
+                null, null, false, 2, null);
+        container(root, busybox, Kind.ONBOOT, 0, "slow", slow);
+        container(root, busybox, Kind.ONBOOT, 1, "later", ContainerConfig.of(sh("echo later: ran")));
+        container(root, busybox, Kind.SERVICE, 0, "svc", ContainerConfig.of(sh("echo svc: ran")));
+        container(root, busybox, Kind.ONSHUTDOWN, 0, "bye", ContainerConfig.of(sh("echo bye: ran")));
+        // what the compose pipeline will write into init.conf; --file replaces the one kiln build writes
+        Path initConf = Files.write(tmp.resolve("strict-init.conf"),
+                new InitConf().put(InitConf.Key.ONBOOT_FAILURE, "poweroff").bytes());
+        Path strict = tmp.resolve("strict.ext4");
+        BootSupport.CliRun build = BootSupport.kiln("build", "dir:" + root, "-o", strict.toString(), "--init", "kiln",
+                "--file", initConf + ":/etc/kiln/init.conf", "-q");
+        assertThat(build.exit()).as(build.err()).isZero();
+        assertThat(Ext4Image.debugfs(strict, "cat /etc/kiln/init.conf")).isEqualTo("onboot_failure=poweroff\0");
+
+        BootSupport.CliRun r = run(strict.toString(), "--append", "quiet");
+
+        assertThat(r.exit()).isEqualTo(137);
+        assertThat(r.lines()).containsSubsequence("[slow] slow: started",
+                "kiln-init: onboot slow did not finish within 2 s; killing it",
+                "kiln-init: onboot slow exited with status 137",
+                "kiln-init: stopping: onboot slow failed (onboot_failure=poweroff)",
+                "[bye] bye: ran", "kiln-init: exit status 137");
+        assertThat(r.lines()).noneMatch(l -> l.contains("later") || l.contains("svc"));
+    }
+
     private static int indexOfFirst(List<String> lines, String prefix) {
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).startsWith(prefix)) {
