@@ -257,6 +257,31 @@ class ComposedMachineBootTest {
         assertThat(r.lines()).noneMatch(l -> l.contains("later") || l.contains("svc"));
     }
 
+    /**
+     * Requests from outside the guest on q35 (which has ACPI and a PS/2 keyboard), sent through
+     * QEMU's monitor: the ACPI power button (status 0) and ctrl-alt-del (SIGINT to PID 1: 130).
+     * Either way the onshutdown containers run before the machine ends.
+     */
+    @Test
+    void thePowerButtonAndCtrlAltDelStopTheMachine() throws Exception {
+        Tools.assumeTools("qemu-system-x86_64");
+        Path busybox = Path.of(Tools.check("sh", "-c", "command -v busybox").trim());
+        Path root = tmp.resolve("idle");
+        BootSupport.busyboxRoot(root, busybox);
+        container(root, busybox, Kind.SERVICE, 0, "idle", ContainerConfig.of(sh("echo idle: up; exec sleep 1000000")));
+        container(root, busybox, Kind.ONSHUTDOWN, 0, "bye", ContainerConfig.of(sh("echo bye: ran")));
+        Path idle = tmp.resolve("idle.ext4");
+        BootSupport.CliRun build = BootSupport.kiln("build", "dir:" + root, "-o", idle.toString(), "--init", "kiln", "-q");
+        assertThat(build.exit()).as(build.err()).isZero();
+
+        List<String> button = MonitorBoot.q35(kernel, idle, "[idle] idle: up", "system_powerdown");
+        assertThat(button).containsSubsequence("kiln-init: power button pressed, shutting down", "[bye] bye: ran",
+                "kiln-init: exit status 0");
+        List<String> cad = MonitorBoot.q35(kernel, idle, "[idle] idle: up", "sendkey ctrl-alt-delete");
+        assertThat(cad).containsSubsequence("kiln-init: signal 2, shutting down", "[bye] bye: ran",
+                "kiln-init: exit status 130");
+    }
+
     private static int indexOfFirst(List<String> lines, String prefix) {
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).startsWith(prefix)) {
