@@ -282,6 +282,41 @@ class ComposedMachineBootTest {
                 "kiln-init: exit status 130");
     }
 
+    /**
+     * A small composed machine for arm64 (Debian's busybox-static for arm64, the aarch64
+     * kiln-init), with a main program in the VM's root: it fetches what onboot wrote and the
+     * service serves, and its exit stops the machine (onshutdown first) with its status.
+     */
+    @Test
+    void anArm64MachineWithAMainProgram() throws IOException {
+        Path armKernel = BootSupport.kernelArm64();
+        Tools.assumeTools("dpkg-deb");
+        Path busybox = BootSupport.arm64Busybox();
+        Path root = tmp.resolve("arm64");
+        BootSupport.busyboxRoot(root, busybox);
+        container(root, busybox, Kind.ONBOOT, 0, "setup", new ContainerConfig(sh(
+                "echo \"setup: $(uname -m) pid=$$\"; echo 'hello from arm64 onboot' > /state/index.html"), null, null, null,
+                null, null, List.of(Bind.parse("/run/state:/state")), null, false, 0, null));
+        container(root, busybox, Kind.SERVICE, 0, "web", new ContainerConfig(sh("exec httpd -f -p 8080 -h /www"), null, null,
+                null, null, null, List.of(Bind.parse("/run/state:/www:ro")), null, false, 0, null));
+        container(root, busybox, Kind.ONSHUTDOWN, 0, "bye", ContainerConfig.of(sh("echo bye: ran")));
+        Path arm = tmp.resolve("arm64.ext4");
+        BootSupport.CliRun build = BootSupport.kiln("build", "dir:" + root, "--platform", "linux/arm64", "-o", arm.toString(),
+                "--init", "kiln", "--entrypoint", "/bin/sh", "--cmd", "-c", "--cmd",
+                "until wget -q -O /tmp/got http://127.0.0.1:8080/index.html; do sleep 0.2; done; echo \"main: got $(cat /tmp/got)\"; exit 7",
+                "-q");
+        assertThat(build.exit()).as(build.err()).isZero();
+
+        BootSupport.CliRun r = BootSupport.kiln("run", arm.toString(), "--kernel", armKernel.toString(), "--accel", "tcg",
+                "--timeout", "300s", "--append", "quiet");
+
+        assertThat(r.exit()).as(r.err()).isEqualTo(7);
+        assertThat(r.lines()).containsSubsequence("[setup] setup: aarch64 pid=1",
+                "kiln-init: onboot setup exited with status 0", "kiln-init: all 1 services started",
+                "main: got hello from arm64 onboot", "[bye] bye: ran", "kiln-init: exit status 7");
+        Ext4Image.assertClean(arm);
+    }
+
     private static int indexOfFirst(List<String> lines, String prefix) {
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).startsWith(prefix)) {
