@@ -63,10 +63,6 @@ int machine_load(const char *root) {
     return count;
 }
 
-int machine_count(void) {
-    return count;
-}
-
 int machine_has_services(void) {
     for (int i = 0; i < count; i++) {
         if (cs[i].e.kind == SERVICE && !cs[i].disabled) return 1;
@@ -118,11 +114,15 @@ static int start(int i) {
 }
 
 static void start_services(void) {
-    int started = 0;
+    int started = 0, services = 0;
     for (int i = 0; i < count; i++) {
-        if (cs[i].e.kind == SERVICE && start(i) == 0) started++;
+        if (cs[i].e.kind == SERVICE) {
+            services++;
+            if (start(i) == 0) started++;
+        }
     }
-    say("all %d services started", started);
+    if (started == services) say("all %d services started", started);
+    else say("%d of %d services started", started, services);
 }
 
 /*

@@ -68,7 +68,6 @@ pid_t container_start(const struct centry *e, const struct cconf *c, int out_fd,
 /* machine.c */
 struct pollfd;
 int machine_load(const char *root);
-int machine_count(void);
 int machine_has_services(void);
 void machine_begin(const sigset_t *signals);
 int machine_booted(void);

@@ -74,13 +74,8 @@ static pid_t start_main(const struct ids *ids, struct list *argv) {
         const char *dir = conf.workdir && *conf.workdir ? conf.workdir : "/";
         if (chdir(dir) < 0) {
             /* like container runtimes, create a missing working directory */
-            char path[4096];
-            snprintf(path, sizeof path, "%s", dir);
-            for (char *p = path + 1; *p; p++) {
-                if (*p == '/') { *p = 0; mkdir(path, 0755); *p = '/'; }
-            }
-            mkdir(path, 0755);
-            if (chown(path, ids->uid, ids->gid) < 0) {}
+            make_dirs(dir, 0755);
+            if (chown(dir, ids->uid, ids->gid) < 0) {}
             if (chdir(dir) < 0) {
                 say("working directory %s: %s", dir, strerror(errno));
                 _exit(126);

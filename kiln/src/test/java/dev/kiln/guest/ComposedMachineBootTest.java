@@ -75,6 +75,8 @@ class ComposedMachineBootTest {
                 echo "fetch: root=$(ls / | tr '\\n' ' ')"
                 echo "fetch: processes=$(ps -o comm | tail -n +2 | sort -u | tr '\\n' ' ')"
                 echo "fetch: up=$(for i in /sys/class/net/*; do [ $(( $(cat $i/flags) & 1 )) = 1 ] && printf '%s ' ${i##*/}; done)"
+                echo "fetch: dns=$(cat /etc/resolv.conf)"
+                echo x 2>/dev/null > /etc/resolv.conf && echo "fetch: resolv.conf writable" || echo "fetch: resolv.conf read-only"
                 until wget -q -O /tmp/got http://127.0.0.1:8080/index.html; do sleep 0.2; done
                 echo "fetch: got $(cat /tmp/got)"
                 cp /tmp/got /out/fetched
@@ -87,6 +89,7 @@ class ComposedMachineBootTest {
                 0, null));
         container(root, busybox, Kind.SERVICE, 4, "isolated", new ContainerConfig(sh("""
                 echo "isolated: up=$(for i in /sys/class/net/*; do [ $(( $(cat $i/flags) & 1 )) = 1 ] && printf '%s ' ${i##*/}; done)"
+                echo "isolated: dns=$(cat /etc/resolv.conf)"
                 touch /r/isolated.done
                 exec sleep 1000000
                 """), null, null, null, null, null, List.of(Bind.parse("/run/state:/r")), Net.NONE, false, 0, null));
@@ -174,6 +177,9 @@ class ComposedMachineBootTest {
         // onboot wrote a file into a bind, web serves it, fetch gets it over the host network
         assertThat(lines).contains("[fetch] fetch: got hello from onboot", "[script] driver: fetched=hello from onboot");
         assertThat(lines).contains("[fetch] fetch: up=eth0 lo ", "[isolated] isolated: up=lo ");
+        // with the VM's network comes the VM's resolv.conf (kiln run --net: QEMU's resolver), read-only
+        assertThat(lines).contains("[fetch] fetch: dns=nameserver 10.0.2.3", "[fetch] fetch: resolv.conf read-only",
+                "[isolated] isolated: dns=" + BootSupport.IMAGE_RESOLV_CONF.strip());
         // a non-root user has no capabilities by default, and those given when listed
         assertThat(lines).contains("[nocap] nocap: uid=1000 groups=1000 29 CapEff:0000000000000000 CapAmb:0000000000000000 ",
                 "[nocap] nocap: bind81=denied",
