@@ -42,8 +42,33 @@ class ComposedMachineBootTest {
             if grep -q kiln.test=busybox /proc/cmdline; then poweroff; else /sbin/init poweroff 3; fi
             """;
 
+    /**
+     * The classic chroot escape (CAP_SYS_CHROOT is in Docker's default set): chroot into a
+     * subdirectory while the working directory stays outside it, climb with "..", chroot there,
+     * and list the root that was reached.
+     */
+    private static final String ESCAPE_C = """
+            #include <dirent.h>
+            #include <stdio.h>
+            #include <sys/stat.h>
+            #include <unistd.h>
+            int main(void) {
+                mkdir("/tmp/escape", 0755);
+                if (chroot("/tmp/escape") < 0) { perror("escape: chroot"); return 1; }
+                for (int i = 0; i < 64; i++) if (chdir("..") < 0) break;
+                if (chroot(".") < 0) { perror("escape: chroot ."); return 1; }
+                DIR *d = opendir("/");
+                if (!d) { perror("escape: opendir"); return 1; }
+                printf("escape: root=");
+                for (struct dirent *e; (e = readdir(d));) if (e->d_name[0] != '.') printf("%s ", e->d_name);
+                printf("\\n");
+                return 0;
+            }
+            """;
+
     @TempDir
     static Path tmp;
+    static Path escape;
     static Path kernel;
     static Path image;
     static Path initramfs;
@@ -53,6 +78,7 @@ class ComposedMachineBootTest {
         kernel = BootSupport.kernel();
         Tools.assumeTools("busybox");
         Path busybox = Path.of(Tools.check("sh", "-c", "command -v busybox").trim());
+        escape = compileEscape();
         Path root = tmp.resolve("machine");
         BootSupport.busyboxRoot(root, busybox);
 
@@ -109,9 +135,12 @@ class ComposedMachineBootTest {
                 echo 1 2>/dev/null > /proc/sys/vm/drop_caches && echo "probe: proc/sys writable" || echo "probe: proc/sys read-only"
                 echo "probe: dev=$(ls /dev | tr '\\n' ' ')"
                 grep NoNewPrivs /proc/self/status | tr -d '\\t' | sed 's/^/probe: /'
+                /usr/bin/escape
                 touch /r/probe.done
                 exec sleep 1000000
                 """), null, null, null, null, null, List.of(Bind.parse("/run/state:/r")), null, true, 0, null));
+        Files.copy(escape, root.resolve(MachineLayout.rootfs(Kind.SERVICE, 6, "probe")).resolve("usr/bin/escape"),
+                java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
         container(root, busybox, Kind.ONSHUTDOWN, 0, "goodbye", new ContainerConfig(sh("""
                 echo "goodbye: $(cat /state/index.html)"
                 """), null, null, null, null, null, List.of(Bind.parse("/run/state:/state:ro")), null, false, 30, null));
@@ -122,6 +151,25 @@ class ComposedMachineBootTest {
         BootSupport.CliRun build = BootSupport.kiln("build", "dir:" + root, "-o", image.toString(), "--format",
                 "initramfs=" + initramfs, "--init", "kiln", "--script", driver.toString(), "-q");
         assertThat(build.exit()).as(build.err()).isZero();
+    }
+
+    /**
+     * The escape program, static; as a control, it does escape a plain chroot on this machine
+     * (when the test runs as root), so its failing in a container means something.
+     */
+    private static Path compileEscape() throws IOException {
+        String cc = Tools.available("musl-gcc") ? "musl-gcc" : "gcc";
+        Tools.assumeTools(cc);
+        Path source = Files.writeString(tmp.resolve("escape.c"), ESCAPE_C);
+        Path program = tmp.resolve("escape");
+        Tools.check(cc, "-static", "-Os", "-o", program.toString(), source.toString());
+        if (Tools.isRoot()) {
+            Path jail = Files.createDirectories(tmp.resolve("jail/tmp")).getParent();
+            Files.copy(program, jail.resolve("escape"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            String out = Tools.check("chroot", jail.toString(), "/escape");
+            assertThat(out).as("the escape leaves a plain chroot").startsWith("escape: root=").contains(" proc ");
+        }
+        return program;
     }
 
     /** A busybox root for the container, and its config, where MachineLayout puts them. */
@@ -190,6 +238,7 @@ class ComposedMachineBootTest {
                 "[probe] probe: made a node for vda", "[probe] probe: disk node unusable",
                 "[probe] probe: proc/sys read-only", "[probe] probe: NoNewPrivs:1",
                 "[probe] probe: dev=fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero ");
+        assertEscapeFails(lines);
         // a killed service is started again
         assertThat(lines).contains("[script] driver: killed crash");
         assertThat(lines).containsSubsequence("[crash] crash: start",
@@ -225,6 +274,14 @@ class ComposedMachineBootTest {
                 "[setup] setup: containers=absent", "[fetch] fetch: got hello from onboot",
                 "[fetch] fetch: root=bin data dev etc out proc sbin sys tmp usr www ", "[isolated] isolated: up=lo ",
                 "[cap] cap: bind80=ok", "[nocap] nocap: bind81=denied", "[probe] probe: root read-only");
+        assertEscapeFails(lines); // in an initramfs the VM's root is the kernel's rootfs, which pivot_root cannot leave
+    }
+
+    /** The chroot escape in the probe container found its own root again, not the VM's. */
+    private static void assertEscapeFails(List<String> lines) {
+        String reached = line(lines, "[probe] escape: root=").substring("[probe] escape: root=".length());
+        assertThat(reached.split(" ")).containsExactlyInAnyOrder("bin", "data", "dev", "etc", "proc", "r", "sbin", "sys",
+                "tmp", "usr", "www");
     }
 
     /**
@@ -266,7 +323,8 @@ class ComposedMachineBootTest {
     /**
      * Requests from outside the guest on q35 (which has ACPI and a PS/2 keyboard), sent through
      * QEMU's monitor: the ACPI power button (status 0) and ctrl-alt-del (SIGINT to PID 1: 130).
-     * Either way the onshutdown containers run before the machine ends.
+     * Either way the onshutdown containers run before the machine ends, also when the request
+     * comes while an onboot container still runs.
      */
     @Test
     void thePowerButtonAndCtrlAltDelStopTheMachine() throws Exception {
@@ -286,6 +344,17 @@ class ComposedMachineBootTest {
         List<String> cad = MonitorBoot.q35(kernel, idle, "[idle] idle: up", "sendkey ctrl-alt-delete");
         assertThat(cad).containsSubsequence("kiln-init: signal 2, shutting down", "[bye] bye: ran",
                 "kiln-init: exit status 130");
+
+        // asked to stop while an onboot container runs: it is killed, no service starts, onshutdown runs
+        container(root, busybox, Kind.ONBOOT, 0, "waits", ContainerConfig.of(sh("echo waits: up; exec sleep 1000000")));
+        Path waiting = tmp.resolve("waiting.ext4");
+        build = BootSupport.kiln("build", "dir:" + root, "-o", waiting.toString(), "--init", "kiln", "-q");
+        assertThat(build.exit()).as(build.err()).isZero();
+        List<String> early = MonitorBoot.q35(kernel, waiting, "[waits] waits: up", "system_powerdown");
+        assertThat(early).containsSubsequence("kiln-init: power button pressed, shutting down",
+                "kiln-init: stopping during onboot: killing waits", "kiln-init: onboot waits exited with status 137",
+                "[bye] bye: ran", "kiln-init: exit status 0");
+        assertThat(early).noneMatch(l -> l.contains("idle"));
     }
 
     /**
