@@ -10,6 +10,8 @@
  *   shutdown.c   stopping everything, clean unmount, powering off
  *   steps.c      build steps: one command run on the host's scratch disk, reported
  *   main.c       PID 1's start, and the helper modes run by an image's own init (and tests)
+ *   machine.h    a composed machine's containers (containers.c, caps.c, isolate.c, machine.c,
+ *                power.c)
  *
  * Built static (musl or glibc), with no dependency on anything in the image.
  */
@@ -57,6 +59,7 @@ struct conf {
     const char *hostname;
     const char *script;
     int grace_ms;
+    int onboot_poweroff;    /* a failed onboot container stops the machine */
 };
 
 extern struct conf conf;
@@ -70,6 +73,28 @@ int starts_with(const char *s, const char *prefix);
 char *slurp(const char *path, size_t *len);
 int write_file(const char *path, const char *content, mode_t mode);
 int make_dirs(const char *path, mode_t mode);
+
+/* A child's output copied to the console, each line prefixed, and to a log file (or -1). */
+struct tee {
+    int fd;
+    int log;
+    char prefix[80];
+    char line[4096];
+    size_t len;
+};
+int tee_read(struct tee *r);
+void tee_flush(struct tee *r);
+void tee_close(struct tee *r);
+
+/* Restart delays: 1 s, doubled after each quick exit up to 30 s, reset by a run of 10 s. */
+#define BACKOFF_MIN_MS 1000
+#define BACKOFF_MAX_MS 30000
+#define BACKOFF_RESET_MS 10000
+struct backoff {
+    int ms;
+    long long started;
+};
+int backoff_next(struct backoff *b);
 
 /* protocol.c */
 int conf_load(struct conf *c, const char *path);

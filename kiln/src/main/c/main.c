@@ -10,13 +10,17 @@
  *   kiln-init config [CONF [RUN]]  print the configuration it would use, as init.conf records,
  *                                  from CONF (default /etc/kiln/init.conf) with the run config
  *                                  file RUN applied: the protocol's reader, for tests;
- *   kiln-init step-config [FILE]   the same for a build step's config (steps.c).
+ *   kiln-init step-config [FILE]   the same for a build step's config (steps.c);
+ *   kiln-init poweroff [STATUS]    stop the machine (onshutdown containers run) with STATUS;
+ *   kiln-init container-config FILE, kiln-init machine [DIR]
+ *                                  print a container config, or a composed machine's
+ *                                  containers in the order they run, as kiln-init reads them.
  *
  * As PID 1 with the argument "kiln-step" it runs one build step instead (steps.c). The kernel
  * passes the words of its command line it does not know (no "=", no ".") to init as arguments;
  * "--" would not do, as QEMU appends its own device parameters (microvm) after the host's.
  */
-#include "kiln-init.h"
+#include "machine.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +32,8 @@ struct conf conf;
 static int helper_mode(int argc, char **argv) {
     const char *what = argc > 1 ? argv[1] : "";
     if (!strcmp(what, "step-config")) return step_config_print(argc > 2 ? argv[2] : STEP_CONF_PATH);
+    if (!strcmp(what, "poweroff")) return poweroff_command(argc, argv);
+    if (!strcmp(what, "container-config") || !strcmp(what, "machine")) return machine_helper(argc, argv);
     if (!strcmp(what, "config")) {
         if (conf_load(&conf, argc > 2 ? argv[2] : CONF_PATH) < 0) return 1;
         if (argc > 3 && conf_apply_run(&conf, argv[3]) < 0) return 1;
@@ -57,7 +63,8 @@ static int helper_mode(int argc, char **argv) {
         if (conf.workdir && *conf.workdir && chdir(conf.workdir) < 0) return 126;
         exec_program(args.items, build_env(&conf.env, NULL, ids.home));
     }
-    fprintf(stderr, "usage: kiln-init [agent|script|main|config [CONF [RUN]]|step-config [FILE]] (as PID 1: no arguments)\n");
+    fprintf(stderr, "usage: kiln-init [agent|script|main|config [CONF [RUN]]|step-config [FILE]|poweroff [STATUS]|"
+                    "container-config FILE|machine [DIR]] (as PID 1: no arguments)\n");
     return 2;
 }
 

@@ -45,6 +45,10 @@ static void record(void *conf, char *rec) {
     else if (!strcmp(rec, "hostname")) c->hostname = v;
     else if (!strcmp(rec, "script")) c->script = v;
     else if (!strcmp(rec, "grace")) c->grace_ms = atoi(v) * 1000;
+    else if (!strcmp(rec, "onboot_failure")) {
+        c->onboot_poweroff = !strcmp(v, "poweroff");
+        if (c->onboot_poweroff == 0 && strcmp(v, "continue")) say("onboot_failure=%s: expected poweroff or continue", v);
+    }
 }
 
 /* Calls fn for each record up to len, or up to an empty record (the zero padding of a disk). */
@@ -207,6 +211,7 @@ void conf_write(const struct conf *c, int fd) {
     snprintf(grace, sizeof grace, "%d", c->grace_ms / 1000);
     put(fd, "grace", grace);
     put_list(fd, "dns", &c->dns, 0);
+    if (c->onboot_poweroff) put(fd, "onboot_failure", "poweroff");
 }
 
 /*

@@ -1,9 +1,11 @@
 /*
- * PID 1's work: start the agent (restarted with backoff when it exits), run the boot script
- * (its output prefixed "[script] "), then the main program; reap orphans, forward SIGTERM and
- * SIGINT, and shut down when the main program exits.
+ * PID 1's work: run a composed machine's onboot containers (machine.c), then start its services,
+ * the agent (restarted with backoff when it exits), run the boot script (its output prefixed
+ * "[script] "), then the main program; reap orphans, forward SIGTERM and SIGINT, and stop the
+ * machine when the main program exits or a power-off is asked for (onshutdown containers run
+ * first).
  */
-#include "kiln-init.h"
+#include "machine.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,8 +18,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#define BACKOFF_MAX_MS 30000
 
 static sigset_t blocked;
 
@@ -62,6 +62,7 @@ static pid_t start_script(int *out_fd) {
         close(p[0]);
         return -1;
     }
+    fcntl(p[0], F_SETFL, O_NONBLOCK);
     *out_fd = p[0];
     return pid;
 }
@@ -73,13 +74,8 @@ static pid_t start_main(const struct ids *ids, struct list *argv) {
         const char *dir = conf.workdir && *conf.workdir ? conf.workdir : "/";
         if (chdir(dir) < 0) {
             /* like container runtimes, create a missing working directory */
-            char path[4096];
-            snprintf(path, sizeof path, "%s", dir);
-            for (char *p = path + 1; *p; p++) {
-                if (*p == '/') { *p = 0; mkdir(path, 0755); *p = '/'; }
-            }
-            mkdir(path, 0755);
-            if (chown(path, ids->uid, ids->gid) < 0) {}
+            make_dirs(dir, 0755);
+            if (chown(dir, ids->uid, ids->gid) < 0) {}
             if (chdir(dir) < 0) {
                 say("working directory %s: %s", dir, strerror(errno));
                 _exit(126);
@@ -95,33 +91,14 @@ static pid_t start_main(const struct ids *ids, struct list *argv) {
     return pid;
 }
 
-/* Copies the script's output to the console line by line with a prefix. */
-static void relay(int fd, int *open_fd) {
-    static char line[4096];
-    static size_t len;
-    char buf[4096];
-    ssize_t r = read(fd, buf, sizeof buf);
-    if (r < 0 && errno == EINTR) return;
-    for (ssize_t i = 0; i < r; i++) {
-        line[len++] = buf[i];
-        if (buf[i] == '\n' || len == sizeof line - 1) {
-            char out[4200];
-            int n = snprintf(out, sizeof out, "[script] %.*s", (int)len, line);
-            if (line[len - 1] != '\n') out[n++] = '\n';
-            if (write(STDOUT_FILENO, out, n) < 0) {}
-            len = 0;
-        }
-    }
-    if (r <= 0) {
-        if (len) {
-            char out[4200];
-            int n = snprintf(out, sizeof out, "[script] %.*s\n", (int)len, line);
-            if (write(STDOUT_FILENO, out, n) < 0) {}
-            len = 0;
-        }
-        close(fd);
-        *open_fd = -1;
-    }
+static int stopping = 0, stop_code = 0;
+
+/* Stops the machine with this status: onshutdown containers first, then shutdown_and_exit. */
+static void stop(int code) {
+    if (stopping) return;
+    stopping = 1;
+    stop_code = code;
+    machine_stop();
 }
 
 void supervise(void) {
@@ -130,58 +107,76 @@ void supervise(void) {
     for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) sigaddset(&blocked, sigs[i]);
     sigprocmask(SIG_BLOCK, &blocked, NULL);
     int sfd = signalfd(-1, &blocked, SFD_CLOEXEC);
+    int button = power_button_open();
 
     static struct list argv;
     conf_argv(&conf, &argv);
     struct ids ids;
     if (argv.n > 0 && resolve_user(conf.user, &ids) < 0) fail("cannot resolve the user of the main program");
-
-    pid_t agent = -1, script = -1, mainpid = -1;
-    long long agent_started = 0, agent_restart_at = -1;
-    int backoff = 1000;
-    int script_fd = -1;
-    int main_started = 0;
-
-    if (conf.agent_argv.n > 0) {
-        agent = start_agent();
-        agent_started = now_ms();
-    }
-    if (conf.script) {
-        say("running script %s", conf.script);
-        script = start_script(&script_fd);
-        if (script < 0) fail("cannot start the script");
-    }
-    if (argv.n == 0 && conf.agent_argv.n == 0 && !conf.script) {
+    int containers = machine_load(CONTAINERS_DIR);
+    if (argv.n == 0 && conf.agent_argv.n == 0 && !conf.script && containers == 0) {
         fail("nothing to run: the image has no Entrypoint or Cmd and no agent is configured");
     }
 
+    pid_t agent = -1, script = -1, mainpid = -1;
+    long long agent_restart_at = -1;
+    struct backoff agent_backoff = {0, 0};
+    struct tee script_out = {.fd = -1, .log = -1, .prefix = "[script] "};
+    int others_started = 0, main_started = 0;
+
+    machine_begin(&blocked);
     for (;;) {
-        if (script < 0 && script_fd < 0 && !main_started) {
+        if (!stopping && machine_boot_failure() >= 0) stop(machine_boot_failure());
+        if (!stopping && !others_started && machine_booted()) {
+            others_started = 1;
+            if (conf.agent_argv.n > 0) {
+                agent = start_agent();
+                agent_backoff.started = now_ms();
+            }
+            if (conf.script) {
+                say("running script %s", conf.script);
+                script = start_script(&script_out.fd);
+                if (script < 0) fail("cannot start the script");
+            }
+        }
+        if (!stopping && others_started && script < 0 && script_out.fd < 0 && !main_started) {
             main_started = 1;
             if (argv.n > 0) {
                 mainpid = start_main(&ids, &argv);
                 if (mainpid < 0) fail("cannot start the main program");
-            } else if (conf.agent_argv.n == 0) {
-                say("exit status 0");
-                shutdown_and_exit(0);
+            } else if (conf.agent_argv.n == 0 && !machine_has_services()) {
+                stop(0); /* nothing left that runs */
             }
         }
+        if (stopping && machine_stopped()) {
+            machine_end();
+            say("exit status %d", stop_code);
+            shutdown_and_exit(stop_code);
+        }
+        long long next = machine_next_timer();
+        if (agent_restart_at >= 0 && (next < 0 || agent_restart_at < next)) next = agent_restart_at;
         int timeout = -1;
-        if (agent_restart_at >= 0) {
-            long long wait = agent_restart_at - now_ms();
+        if (next >= 0) {
+            long long wait = next - now_ms();
             timeout = wait < 0 ? 0 : (int)wait;
         }
-        struct pollfd fds[2] = {{sfd, POLLIN, 0}, {script_fd, POLLIN, 0}};
-        int r = poll(fds, script_fd >= 0 ? 2 : 1, timeout);
+        struct pollfd fds[3 + MAX_CONTAINERS] = {{sfd, POLLIN, 0}, {script_out.fd, POLLIN, 0}, {button, POLLIN, 0}};
+        int nfds = 3 + machine_pollfds(fds + 3, MAX_CONTAINERS);
+        int r = poll(fds, nfds, timeout);
         if (r < 0 && errno != EINTR) say("poll: %s", strerror(errno));
         if (agent_restart_at >= 0 && now_ms() >= agent_restart_at) {
             agent_restart_at = -1;
             agent = start_agent();
-            agent_started = now_ms();
+            agent_backoff.started = now_ms();
         }
-        if (script_fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-            relay(script_fd, &script_fd);
+        machine_timers();
+        if (r <= 0) continue;
+        if (script_out.fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) tee_read(&script_out);
+        if (button >= 0 && (fds[2].revents & POLLIN) && power_button_pressed(button)) {
+            say("power button pressed, shutting down");
+            stop(0);
         }
+        machine_io(fds + 3, nfds - 3);
         if (!(fds[0].revents & POLLIN)) continue;
         struct signalfd_siginfo si;
         if (read(sfd, &si, sizeof si) != sizeof si) continue;
@@ -190,9 +185,15 @@ void supervise(void) {
                 kill(mainpid, si.ssi_signo);
             } else {
                 say("signal %d, shutting down", si.ssi_signo);
-                say("exit status %d", 128 + si.ssi_signo);
-                shutdown_and_exit(128 + si.ssi_signo);
+                stop(128 + si.ssi_signo);
             }
+            continue;
+        }
+        if (si.ssi_signo == SIGUSR2) {
+            /* `kiln-init poweroff STATUS` queues the status with the signal; busybox poweroff sends none */
+            int code = si.ssi_code == SI_QUEUE ? si.ssi_int & 0xff : 0;
+            say("power-off requested, shutting down");
+            stop(code);
             continue;
         }
         if (si.ssi_signo != SIGCHLD) continue;
@@ -200,22 +201,23 @@ void supervise(void) {
         pid_t pid;
         while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
             if (pid == mainpid) {
+                mainpid = -1;
                 int code = status_code(status);
                 if (WIFSIGNALED(status)) say("main program killed by signal %d", WTERMSIG(status));
-                say("exit status %d", code);
-                shutdown_and_exit(code);
+                stop(code);
             } else if (pid == script) {
                 script = -1;
                 say("script %s exited with status %d", conf.script, status_code(status));
             } else if (pid == agent) {
                 agent = -1;
-                /* a run that lasted a while resets the backoff; quick crashes double it */
-                if (now_ms() - agent_started > 10000) backoff = 1000;
-                say("agent exited with status %d, restarting in %d ms", status_code(status), backoff);
-                agent_restart_at = now_ms() + backoff;
-                backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
+                if (!stopping) {
+                    int wait = backoff_next(&agent_backoff);
+                    say("agent exited with status %d, restarting in %d ms", status_code(status), wait);
+                    agent_restart_at = now_ms() + wait;
+                }
+            } else {
+                machine_reaped(pid, status); /* or an orphan we adopted: reaped, nothing more to do */
             }
-            /* anything else is an orphan we adopted: reaped, nothing more to do */
         }
     }
 }

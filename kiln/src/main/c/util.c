@@ -103,3 +103,51 @@ int make_dirs(const char *path, mode_t mode) {
     }
     return mkdir(buf, mode) == 0 || errno == EEXIST ? 0 : -1;
 }
+
+/*
+ * Copies what a child wrote to the console line by line, each line prefixed and written in one
+ * write (so lines of several children do not mix), and unprefixed to the log file when there is
+ * one. Reads until the pipe is empty (its read end is non-blocking) or closed.
+ */
+int tee_read(struct tee *r) {
+    char buf[4096];
+    for (;;) {
+        ssize_t n = read(r->fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) return 1;
+        if (n <= 0) {
+            tee_close(r);
+            return 0;
+        }
+        for (ssize_t i = 0; i < n; i++) {
+            r->line[r->len++] = buf[i];
+            if (buf[i] == '\n' || r->len == sizeof r->line - 1) tee_flush(r);
+        }
+    }
+}
+
+/* Writes out the line collected so far, ending it with a newline if it has none. */
+void tee_flush(struct tee *r) {
+    if (r->len == 0) return;
+    if (r->line[r->len - 1] != '\n') r->line[r->len++] = '\n';
+    char out[sizeof r->line + sizeof r->prefix];
+    int n = snprintf(out, sizeof out, "%s%.*s", r->prefix, (int)r->len, r->line);
+    if (n > (int)sizeof out - 1) n = sizeof out - 1;
+    if (write(STDOUT_FILENO, out, n) < 0) {}
+    if (r->log >= 0 && write(r->log, r->line, r->len) < 0) {}
+    r->len = 0;
+}
+
+void tee_close(struct tee *r) {
+    tee_flush(r);
+    if (r->fd >= 0) close(r->fd);
+    r->fd = -1;
+}
+
+/* How long to wait before the next restart: a run that lasted a while resets it, quick crashes double it. */
+int backoff_next(struct backoff *b) {
+    if (b->ms == 0 || now_ms() - b->started > BACKOFF_RESET_MS) b->ms = BACKOFF_MIN_MS;
+    int wait = b->ms;
+    b->ms = b->ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : b->ms * 2;
+    return wait;
+}

@@ -1,7 +1,5 @@
 package dev.kiln.guest;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -20,14 +18,16 @@ public final class InitConf {
     public enum Key {
         ENTRYPOINT, CMD, ENV, WORKDIR, USER, HOSTNAME, AGENT, AGENT_ARG, AGENT_ENV, SCRIPT, GRACE, DNS, VERSION,
         /** Build steps only: the shell command, the per-boot nonce of the report lines, the time limit. */
-        COMMAND, NONCE, TIMEOUT;
+        COMMAND, NONCE, TIMEOUT,
+        /** A composed machine: {@code poweroff} stops it when an onboot container fails (default {@code continue}). */
+        ONBOOT_FAILURE;
 
         String wire() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
     }
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final Records out = new Records();
 
     /** An empty init.conf. */
     public InitConf() {
@@ -50,11 +50,7 @@ public final class InitConf {
     }
 
     public InitConf put(Key key, String value) {
-        if (value.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException(key.wire() + ": value contains NUL");
-        }
-        out.writeBytes((key.wire() + "=" + value).getBytes(StandardCharsets.UTF_8));
-        out.write(0);
+        out.put(key.wire(), value);
         return this;
     }
 
@@ -71,6 +67,6 @@ public final class InitConf {
     }
 
     public byte[] bytes() {
-        return out.toByteArray();
+        return out.bytes();
     }
 }

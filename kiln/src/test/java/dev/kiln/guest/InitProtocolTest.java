@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,34 +36,15 @@ class InitProtocolTest {
 
     @TempDir
     static Path bin;
-    static List<List<String>> runners = new ArrayList<>();
+    static List<List<String>> runners;
 
     @TempDir
     Path tmp;
 
     @BeforeAll
     static void binaries() throws IOException {
-        boolean x86Host = List.of("amd64", "x86_64").contains(System.getProperty("os.arch"));
-        addRunner("x86_64", x86Host ? null : "qemu-x86_64");
-        addRunner("aarch64", System.getProperty("os.arch").equals("aarch64") ? null : "qemu-aarch64");
+        runners = KilnInitBinaries.runners(bin);
         assumeTrue(!runners.isEmpty(), "no kiln-init binary can run here (qemu-user is not installed)");
-    }
-
-    private static void addRunner(String arch, String emulator) throws IOException {
-        if (emulator != null && !Tools.available(emulator)) {
-            System.out.println("[protocol] kiln-init-" + arch + " not checked: " + emulator + " is not installed");
-            return;
-        }
-        Path exe = bin.resolve("kiln-init-" + arch);
-        try (InputStream in = InitProtocolTest.class.getResourceAsStream("/dev/kiln/guest/kiln-init-" + arch)) {
-            if (in == null) {
-                System.out.println("[protocol] kiln-init-" + arch + " not checked: not built");
-                return;
-            }
-            Files.write(exe, in.readAllBytes());
-        }
-        exe.toFile().setExecutable(true);
-        runners.add(emulator == null ? List.of(exe.toString()) : List.of(emulator, exe.toString()));
     }
 
     @Test
