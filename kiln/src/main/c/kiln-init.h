@@ -34,10 +34,6 @@
 #define KILN_ARCH "aarch64"
 #else
 #define KILN_ARCH "unknown"
-/* steps.c */
-void step_mode(void) __attribute__((noreturn));
-int step_config_print(const char *path);
-
 #endif
 
 /* A NULL-terminated array of strings, usable as argv or envp. */

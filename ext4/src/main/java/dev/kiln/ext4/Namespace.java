@@ -190,7 +190,29 @@ final class Namespace {
         return label + ": " + (dir == ROOT_DIR ? "/" : display(dirName[dir]));
     }
 
+    /**
+     * A name from an image as an error message shows it: on one line (control characters and
+     * bytes that are not UTF-8 escaped as \xNN) and cut at 1,000 characters, since a crafted
+     * image can hold any bytes.
+     */
     static String show(byte[] bytes) {
-        return new String(bytes, StandardCharsets.UTF_8);
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException notUtf8) {
+            text = new String(bytes, StandardCharsets.ISO_8859_1); // one char per byte, escaped below
+        }
+        boolean bytewise = !Arrays.equals(text.getBytes(StandardCharsets.UTF_8), bytes);
+        StringBuilder out = new StringBuilder();
+        text.codePoints().forEach(c -> {
+            if (c < 0x20 || c == 0x7f || (bytewise && c >= 0x80)) {
+                out.append(String.format("\\x%02x", c));
+            } else {
+                out.appendCodePoint(c);
+            }
+        });
+        return out.length() > MAX_SHOWN ? out.substring(0, MAX_SHOWN) + "..." : out.toString();
     }
+
+    private static final int MAX_SHOWN = 1000;
 }

@@ -63,7 +63,7 @@ final class Tree {
     }
 
     static String show(byte[] path) {
-        return new String(path, StandardCharsets.UTF_8);
+        return Namespace.show(path);
     }
 
     /** Splits a path into components, rejecting empty, "." and ".." ones and over-long names. */

@@ -23,7 +23,11 @@ import java.util.regex.Pattern;
  * the outcome from the console: kiln-init's "exit status N" line, or a kernel panic.
  */
 public final class VmRunner {
-    private static final Pattern STATUS = Pattern.compile("kiln-init: exit status (\\d+)");
+    /**
+     * kiln-init's own status line ends the console line; a program that printed no final newline
+     * may stand before it, but a container's relayed line ("[NAME] ...") never counts.
+     */
+    private static final Pattern STATUS = Pattern.compile("(?<!\\] )kiln-init: exit status (\\d+)\\s*$");
     private static final String PANIC = "Kernel panic - not syncing";
     /** The kernel could not start init: -8 is ENOEXEC, a program of another architecture (or no program at all). */
     private static final Pattern INIT_ENOEXEC = Pattern.compile(
@@ -152,6 +156,12 @@ public final class VmRunner {
     }
 
     /** QEMU's complaint in one line; a port forward that failed says which host port. */
+    /** The exit status a console line reports as kiln-init's, or -1. */
+    static int statusIn(String line) {
+        Matcher m = STATUS.matcher(line);
+        return m.find() ? Integer.parseInt(m.group(1)) : -1;
+    }
+
     static String qemuFailure(int exitValue, String stderr) {
         Matcher m = HOSTFWD_FAILED.matcher(stderr);
         if (m.find()) {
@@ -214,9 +224,9 @@ public final class VmRunner {
         private void lineDone() {
             String text = line.toString(StandardCharsets.UTF_8);
             line.reset();
-            Matcher m = STATUS.matcher(text);
-            if (m.find() && status < 0) {
-                status = Integer.parseInt(m.group(1));
+            int said = statusIn(text);
+            if (said >= 0 && status < 0) {
+                status = said;
             }
             quit |= text.endsWith(QUIT_LINE); // after whatever the guest printed last (a prompt)
             Matcher noExec = INIT_ENOEXEC.matcher(text);

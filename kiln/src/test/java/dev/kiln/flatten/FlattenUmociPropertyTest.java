@@ -25,7 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * a directory; umoci writes through a lower symlink), a directory that only an opaque marker
  * makes (umoci ignores the marker), a whiteout below a symlink (umoci follows it; Kiln never
  * follows the image's symlinks), a hard link to its own path (umoci fails), a whiteout of a
- * path its own layer gives entries below (umoci keeps the lower directory's metadata), an entry
+ * path its own layer gives entries below, or an opaque marker over a lower directory its own
+ * layer needs as a parent without listing it (umoci keeps the lower directory's metadata), an entry
  * below a lower file that a whiteout later in the tar removes (umoci applies whiteouts in tar
  * order; the spec, and Kiln, apply them to the lower layers wherever they sit), and the one shape
  * Kiln refuses.

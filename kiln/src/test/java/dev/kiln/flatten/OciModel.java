@@ -79,6 +79,14 @@ final class OciModel {
                 Inode dir = tree.lookup(op.path());
                 if (dir != null && dir.isDir()) {
                     String prefix = op.path().isEmpty() ? "" : op.path() + "/";
+                    // umoci keeps a lower child directory that this layer needs as a parent
+                    // (with the lower metadata); the spec hides it and the layer makes a new one.
+                    differsFromUmoci |= ops.stream().anyMatch(o -> o.type() != Op.Type.WHITEOUT
+                            && o.type() != Op.Type.OPAQUE && o.path().startsWith(prefix)
+                            && o.path().indexOf('/', prefix.length()) > 0
+                            && dir.kids.containsKey(o.path().substring(prefix.length(), o.path().indexOf('/', prefix.length())))
+                            && ops.stream().noneMatch(d -> d.type() == Op.Type.DIR
+                                    && d.path().equals(o.path().substring(0, o.path().indexOf('/', prefix.length())))));
                     final int at = i;
                     dir.kids.forEach((name, kid) -> removed(prefix + name, kid, at));
                     dir.kids.clear();

@@ -174,4 +174,13 @@ class QemuTest {
         h[0x3B] = 0x64;
         return Files.write(tmp.resolve("Image"), h);
     }
+
+    @Test
+    void onlyKilnInitsOwnLineReportsTheExitStatus() {
+        assertThat(VmRunner.statusIn("kiln-init: exit status 3")).isEqualTo(3);
+        assertThat(VmRunner.statusIn("no newline at the endkiln-init: exit status 0\r")).isZero();
+        // A container's output is relayed as "[NAME] line": it cannot end the VM with a status.
+        assertThat(VmRunner.statusIn("[web] kiln-init: exit status 0")).isEqualTo(-1);
+        assertThat(VmRunner.statusIn("kiln-init: exit status 3 and more")).isEqualTo(-1);
+    }
 }
