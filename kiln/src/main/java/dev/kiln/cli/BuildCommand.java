@@ -1,10 +1,13 @@
 package dev.kiln.cli;
 
 import dev.kiln.KilnException;
+import dev.kiln.source.Transport;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -24,15 +27,21 @@ public final class BuildCommand implements Callable<Integer> {
         spec.usageMessage()
                 .description("Builds a bootable ext4 root filesystem from an image or root filesystem.")
                 .abbreviateSynopsis(true)
-                .footer("", "SOURCE is one of: tar:FILE (plain, gzip or zstd; tar:- reads stdin), dir:PATH,",
-                        "ext4:FILE (an ext2/3/4 image), oci:PATH[:REF], oci-archive:FILE[:REF], "
-                                + "docker-archive:FILE[:REPO:TAG],",
-                        "or a registry reference (alpine:3.20, docker://host:5000/app@sha256:...).",
-                        "Everything Kiln creates gets SOURCE_DATE_EPOCH (default 0) as its time.");
+                .footer(footer());
         SpecOptions.addTo(spec, BuildKeys.ALL, true);
         spec.mixinStandardHelpOptions(true);
         command.spec = spec;
         return spec;
+    }
+
+    /** The forms of SOURCE, a line per row of the source table, and the time rule. */
+    private static String[] footer() {
+        List<String> lines = new ArrayList<>(List.of("", "SOURCE is one of:"));
+        for (Transport t : Transport.values()) {
+            lines.add(String.format("  %-31s %s", t.syntax(), t.description()));
+        }
+        lines.add("Everything Kiln creates gets SOURCE_DATE_EPOCH (default 0) as its time.");
+        return lines.toArray(String[]::new);
     }
 
     @Override

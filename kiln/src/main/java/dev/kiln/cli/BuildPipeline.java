@@ -10,10 +10,10 @@ import dev.kiln.output.KernelSource;
 import dev.kiln.output.OutputPlan;
 import dev.kiln.output.OutputSession;
 import dev.kiln.output.WrittenOutputs;
-import dev.kiln.source.Image;
-import dev.kiln.source.SourceOptions;
+import dev.kiln.image.Image;
+import dev.kiln.image.SourceOptions;
 import dev.kiln.source.Sources;
-import dev.kiln.source.oci.Platform;
+import dev.kiln.image.Platform;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;

@@ -2,8 +2,8 @@ package dev.kiln.cli;
 
 import dev.kiln.ext4.Ext4Options;
 import dev.kiln.guest.GuestConfig;
+import dev.kiln.image.SourceOptions;
 import dev.kiln.output.OutputPlan;
-import dev.kiln.source.SourceOptions;
 
 /**
  * Everything one build needs, resolved from flags and the spec file.

@@ -11,7 +11,7 @@ import dev.kiln.output.OutputFormat;
 import dev.kiln.output.OutputNames;
 import dev.kiln.output.OutputPlan;
 import dev.kiln.output.OutputSpec;
-import dev.kiln.source.SourceOptions;
+import dev.kiln.image.SourceOptions;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -21,7 +21,7 @@ import java.util.zip.ZipEntry;
 final class ClassWarmup {
     /** Each is a root whose initialisation pulls in a large, independent part of the class graph. */
     static final List<String> ROOTS = List.of(
-            "dev.kiln.source.oci.BlobStore",       // Jackson's ObjectMapper
+            "dev.kiln.image.Json",                // Jackson's ObjectMapper
             "dev.kiln.ext4.Ext4Writer",
             "dev.kiln.ext4.ImageFinisher",
             "dev.kiln.flatten.Flattener",

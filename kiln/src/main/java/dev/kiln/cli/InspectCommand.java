@@ -2,8 +2,8 @@ package dev.kiln.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.kiln.source.Image;
-import dev.kiln.source.Layer;
+import dev.kiln.image.Image;
+import dev.kiln.image.Layer;
 import dev.kiln.source.Sources;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

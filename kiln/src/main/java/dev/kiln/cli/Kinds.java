@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.cli.SpecFile.Node;
 import dev.kiln.guest.GuestConfig;
 import dev.kiln.output.OutputSpec;
+import dev.kiln.source.Sources;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,18 +119,9 @@ final class Kinds {
         return s.indexOf('\0') < 0;
     }
 
-    /** Resolves a local image reference (tar:, dir:, ext4:, oci:, ...) against {@code base}; others stay. */
+    /** Resolves a local image reference against {@code base}; others stay (the source table decides which). */
     static String resolveImage(String reference, Path base) {
-        for (String transport : List.of("tar:", "dir:", "ext4:", "oci:", "oci-archive:", "docker-archive:")) {
-            if (reference.startsWith(transport)) {
-                String rest = reference.substring(transport.length());
-                if (rest.isEmpty() || rest.equals("-") || rest.startsWith("/")) {
-                    return reference;
-                }
-                return transport + base.resolve(rest).normalize();
-            }
-        }
-        return reference;
+        return Sources.resolveAgainst(reference, base);
     }
 
     /** Reads a scalar's text; IllegalArgumentException means "not of this kind". */

@@ -1,10 +1,10 @@
 package dev.kiln.cli;
 
 import dev.kiln.entry.EntryStream;
-import dev.kiln.source.Image;
-import dev.kiln.source.ImageConfig;
-import dev.kiln.source.Layer;
-import dev.kiln.source.oci.MediaTypes;
+import dev.kiln.image.Image;
+import dev.kiln.image.ImageConfig;
+import dev.kiln.image.Layer;
+import dev.kiln.image.MediaTypes;
 
 import java.io.FilterInputStream;
 import java.io.IOException;

@@ -4,7 +4,7 @@ import dev.kiln.entry.EntrySink;
 import dev.kiln.entry.EntryType;
 import dev.kiln.ext4.Ext4Summary;
 import dev.kiln.output.WrittenOutput;
-import dev.kiln.source.SourceEvent;
+import dev.kiln.image.SourceEvent;
 
 import java.io.PrintStream;
 import java.nio.file.Files;

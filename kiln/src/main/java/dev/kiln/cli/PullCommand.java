@@ -1,15 +1,14 @@
 package dev.kiln.cli;
 
-import dev.kiln.KilnException;
+import dev.kiln.image.SourceOptions;
+import dev.kiln.source.Sources;
 import dev.kiln.source.registry.RegistrySource;
-import dev.kiln.source.SourceOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "pull", mixinStandardHelpOptions = true,
@@ -29,28 +28,19 @@ public final class PullCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!to.startsWith("oci:") || to.length() == "oci:".length()) {
-            throw new KilnException("--to " + to + ": expected oci:DIR[:TAG]");
-        }
-        String rest = to.substring("oci:".length());
-        String name = null;
-        int colon = rest.lastIndexOf(':');
-        if (colon > 0 && rest.indexOf('/', colon) < 0) {
-            name = rest.substring(colon + 1);
-            rest = rest.substring(0, colon);
-        }
+        Sources.PullTarget target = Sources.pullTarget(to);
         SourceOptions options = BuildSpec.fetchingOptions(spec);
         RegistrySource.Pulled p;
         try (Progress progress = Progress.onStderr(System.err, options.quiet())) {
             progress.phase("resolving " + reference);
-            p = RegistrySource.pull(reference, options.withEvents(progress), Path.of(rest), name);
+            p = Sources.pull(reference, target, options.withEvents(progress));
             progress.close();
             progress.summary(progress.downloadSummary());
         }
         if (!options.quiet()) {
             System.err.println(p.reference() + ": saved " + p.manifestDigest()
-                    + (p.platform().isEmpty() ? "" : " (" + p.platform() + ")") + ", " + p.layers() + (p.layers() == 1 ? " layer" : " layers") + ", to oci:"
-                    + rest + (p.name() != null ? ":" + p.name() : ""));
+                    + (p.platform().isEmpty() ? "" : " (" + p.platform() + ")") + ", " + p.layers()
+                    + (p.layers() == 1 ? " layer" : " layers") + ", to " + target.describe(p.name()));
         }
         return 0;
     }

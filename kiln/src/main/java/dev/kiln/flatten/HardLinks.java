@@ -4,7 +4,7 @@ import dev.kiln.KilnException;
 import dev.kiln.entry.Entry;
 import dev.kiln.entry.EntryStream;
 import dev.kiln.entry.EntryType;
-import dev.kiln.source.Layer;
+import dev.kiln.image.Layer;
 import dev.kiln.tar.TarReader;
 
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.kiln.flatten;
 
+import dev.kiln.image.Layer;
 import dev.kiln.io.ChunkPipe;
-import dev.kiln.source.Layer;
 
 import java.io.InputStream;
 import java.util.ArrayList;

@@ -4,7 +4,7 @@ import dev.kiln.KilnException;
 import dev.kiln.entry.Entry;
 import dev.kiln.guest.GuestConfig.FileSpec;
 import dev.kiln.guest.GuestConfig.InitMode;
-import dev.kiln.source.ImageConfig;
+import dev.kiln.image.ImageConfig;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

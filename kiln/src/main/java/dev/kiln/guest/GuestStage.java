@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.kiln.KilnException;
 import dev.kiln.entry.Entry;
 import dev.kiln.entry.EntryStream;
-import dev.kiln.source.ImageConfig;
+import dev.kiln.image.ImageConfig;
 
 import java.io.IOException;
 import java.io.InputStream;

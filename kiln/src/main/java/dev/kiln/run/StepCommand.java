@@ -2,7 +2,7 @@ package dev.kiln.run;
 
 import dev.kiln.KilnException;
 import dev.kiln.guest.InitConf;
-import dev.kiln.source.ImageConfig;
+import dev.kiln.image.ImageConfig;
 
 import java.time.Duration;
 import java.util.ArrayList;

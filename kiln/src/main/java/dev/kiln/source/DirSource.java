@@ -1,6 +1,8 @@
 package dev.kiln.source;
 
 import dev.kiln.KilnException;
+import dev.kiln.image.Image;
+import dev.kiln.image.Layer;
 import dev.kiln.tar.Decompress;
 
 import java.io.ByteArrayOutputStream;

@@ -11,6 +11,9 @@ import dev.kiln.ext4.DataRegion;
 import dev.kiln.ext4.Ext4Entry;
 import dev.kiln.ext4.Ext4Reader;
 import dev.kiln.ext4.FileContent;
+import dev.kiln.image.Image;
+import dev.kiln.image.ImageConfig;
+import dev.kiln.image.Layer;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,8 @@
 package dev.kiln.source;
 
+import dev.kiln.image.Image;
+import dev.kiln.image.ImageConfig;
+import dev.kiln.image.Layer;
 import java.util.List;
 
 /** A plain root filesystem (tar:, dir:): one layer, no whiteouts, no image config. */

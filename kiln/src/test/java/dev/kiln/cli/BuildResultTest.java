@@ -7,7 +7,7 @@ import dev.kiln.guest.GuestConfig;
 import dev.kiln.output.OutputFormat;
 import dev.kiln.output.OutputPlan;
 import dev.kiln.output.OutputSpec;
-import dev.kiln.source.SourceOptions;
+import dev.kiln.image.SourceOptions;
 import dev.kiln.testing.Tools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -6,10 +6,10 @@ import dev.kiln.ext4.Ext4Summary;
 import dev.kiln.output.Compression;
 import dev.kiln.output.OutputFormat;
 import dev.kiln.output.WrittenOutput;
-import dev.kiln.source.Image;
-import dev.kiln.source.ImageConfig;
-import dev.kiln.source.Layer;
-import dev.kiln.source.SourceEvent;
+import dev.kiln.image.Image;
+import dev.kiln.image.ImageConfig;
+import dev.kiln.image.Layer;
+import dev.kiln.image.SourceEvent;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;

@@ -2,10 +2,10 @@ package dev.kiln.guest;
 
 import dev.kiln.entry.Entry;
 import dev.kiln.entry.EntryStream;
+import dev.kiln.image.ImageConfig;
 import dev.kiln.run.VmResult;
 import dev.kiln.run.VmRunner;
 import dev.kiln.run.VmSpec;
-import dev.kiln.source.ImageConfig;
 import dev.kiln.testing.Tools;
 import org.junit.jupiter.api.Assumptions;
 

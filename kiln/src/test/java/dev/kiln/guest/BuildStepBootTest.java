@@ -6,7 +6,7 @@ import dev.kiln.run.StepMachine;
 import dev.kiln.run.StepResult;
 import dev.kiln.run.StepRunner;
 import dev.kiln.run.VmSpec;
-import dev.kiln.source.ImageConfig;
+import dev.kiln.image.ImageConfig;
 import dev.kiln.testing.Ext4Image;
 import dev.kiln.testing.Tools;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,8 +1,8 @@
 package dev.kiln.guest;
 
 import dev.kiln.guest.GuestConfig.InitMode;
+import dev.kiln.image.ImageConfig;
 import dev.kiln.run.VmResult;
-import dev.kiln.source.ImageConfig;
 import dev.kiln.testing.Ext4Image;
 import dev.kiln.testing.Tools;
 import org.junit.jupiter.api.BeforeAll;

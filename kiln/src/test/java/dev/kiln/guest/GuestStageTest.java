@@ -4,7 +4,7 @@ import dev.kiln.KilnException;
 import dev.kiln.entry.EntryType;
 import dev.kiln.guest.GuestConfig.FileSpec;
 import dev.kiln.guest.GuestConfig.InitMode;
-import dev.kiln.source.ImageConfig;
+import dev.kiln.image.ImageConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

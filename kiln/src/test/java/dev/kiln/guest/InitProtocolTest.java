@@ -1,10 +1,10 @@
 package dev.kiln.guest;
 
 import dev.kiln.guest.GuestConfig.InitMode;
+import dev.kiln.image.ImageConfig;
 import dev.kiln.run.GuestOverrides;
 import dev.kiln.run.RunConfigDisk;
 import dev.kiln.run.StepCommand;
-import dev.kiln.source.ImageConfig;
 import dev.kiln.testing.Tools;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

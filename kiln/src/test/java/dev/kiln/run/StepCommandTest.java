@@ -1,7 +1,7 @@
 package dev.kiln.run;
 
 import dev.kiln.KilnException;
-import dev.kiln.source.ImageConfig;
+import dev.kiln.image.ImageConfig;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,10 @@
 package dev.kiln.source;
 
 import dev.kiln.KilnException;
+import dev.kiln.image.Image;
+import dev.kiln.image.ImageConfig;
+import dev.kiln.image.Layer;
+import dev.kiln.image.SourceOptions;
 import dev.kiln.tar.Listing;
 import dev.kiln.tar.Sh;
 import dev.kiln.tar.TarReader;

@@ -1,7 +1,9 @@
 package dev.kiln.source.oci;
 
+import dev.kiln.image.Descriptor;
+import dev.kiln.image.Layer;
+import dev.kiln.image.MediaTypes;
 import dev.kiln.io.ChunkPipe;
-import dev.kiln.source.Layer;
 
 import java.io.IOException;
 import java.io.InputStream;

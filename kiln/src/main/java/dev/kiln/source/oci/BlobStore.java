@@ -1,8 +1,8 @@
 package dev.kiln.source.oci;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.KilnException;
+import dev.kiln.image.Descriptor;
+import dev.kiln.image.MediaTypes;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -10,11 +10,10 @@ import java.io.InputStream;
 
 /**
  * Where an image's blobs live: an OCI layout directory, an archive, a registry. Stores hand out
- * raw bytes; {@link #openVerified} and {@link #readJson} add the digest and size checks every
+ * raw bytes; {@link #openVerified} and {@link #readDocument} add the digest and size checks every
  * read must have.
  */
 public interface BlobStore extends Closeable {
-    ObjectMapper JSON = new ObjectMapper();
     /** Manifests, indexes and configs are small; a larger one is malformed or hostile. */
     int MAX_JSON = 32 << 20;
 
@@ -38,19 +37,24 @@ public interface BlobStore extends Closeable {
         return new VerifyingInputStream(raw, descriptor.digest(), descriptor.size());
     }
 
-    /** Reads a verified JSON document (manifest, index, config). */
-    default JsonNode readJson(Descriptor descriptor) throws IOException {
+    /** The verified bytes of a small document (manifest, index, config), for the records to bind. */
+    default byte[] readDocument(Descriptor descriptor) throws IOException {
         if (descriptor.size() > MAX_JSON) {
             throw new KilnException(descriptor.digest() + ": document of " + descriptor.size() + " bytes is too large");
         }
-        byte[] bytes;
         try (VerifyingInputStream in = openVerified(descriptor)) {
-            bytes = in.readAllBytes();
+            return in.readAllBytes();
         }
-        try {
-            return JSON.readTree(bytes);
-        } catch (IOException e) {
-            throw new KilnException(descriptor.digest() + ": not valid JSON: " + e.getMessage(), e);
+    }
+
+    /** Reads a small document that no descriptor sizes (index.json, manifest.json), and closes it. */
+    static byte[] readSmall(InputStream in, String where) throws IOException {
+        try (in) {
+            byte[] bytes = in.readNBytes(MAX_JSON + 1);
+            if (bytes.length > MAX_JSON) {
+                throw new KilnException(where + ": larger than " + (MAX_JSON >> 20) + " MiB");
+            }
+            return bytes;
         }
     }
 

@@ -1,10 +1,17 @@
 package dev.kiln.source.oci;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import dev.kiln.KilnException;
-import dev.kiln.source.Image;
-import dev.kiln.source.Layer;
-import dev.kiln.source.SourceOptions;
+import dev.kiln.image.ConfigBlob;
+import dev.kiln.image.Descriptor;
+import dev.kiln.image.Image;
+import dev.kiln.image.Json;
+import dev.kiln.image.Layer;
+import dev.kiln.image.MediaTypes;
+import dev.kiln.image.Platform;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,35 +33,43 @@ final class DockerArchive {
     private DockerArchive() {
     }
 
-    static Image open(ArchiveFile archive, String ref, SourceOptions options) throws IOException {
+    /** One image of manifest.json: its config file, its tags and its layer files, bottom first. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Entry(@JsonProperty("Config") String config,
+                 @JsonProperty("RepoTags") @JsonSetter(contentNulls = Nulls.AS_EMPTY) List<String> repoTags,
+                 @JsonProperty("Layers") @JsonSetter(contentNulls = Nulls.AS_EMPTY) List<String> layers) {
+        Entry {
+            config = config == null ? "" : config;
+            repoTags = repoTags == null ? List.of() : List.copyOf(repoTags);
+            layers = layers == null ? List.of() : List.copyOf(layers);
+        }
+    }
+
+    static Image open(ArchiveFile archive, String ref, String platform) throws IOException {
         try {
-            return resolve(archive, ref, options);
+            return resolve(archive, ref, platform);
         } catch (RuntimeException | IOException e) {
             archive.close();
             throw e;
         }
     }
 
-    private static Image resolve(ArchiveFile archive, String ref, SourceOptions options) throws IOException {
+    private static Image resolve(ArchiveFile archive, String ref, String platform) throws IOException {
         String where = "docker-archive:" + archive.file();
         InputStream manifestStream = archive.open("manifest.json");
         if (manifestStream == null) {
             throw new KilnException(archive.file() + ": not a docker archive (no manifest.json)");
         }
-        JsonNode manifests;
-        try (manifestStream) {
-            manifests = BlobStore.JSON.readTree(manifestStream);
-        }
-        JsonNode chosen = choose(manifests, ref, where);
+        Entry[] manifests = Json.read(BlobStore.readSmall(manifestStream, where + " manifest.json"), Entry[].class,
+                where + " manifest.json");
+        Entry chosen = choose(manifests, ref, where);
         Store store = new Store(archive, where);
 
-        String configName = chosen.path("Config").asText("");
-        Descriptor configDescriptor = store.add(configName, MediaTypes.DOCKER_CONFIG, null);
-        JsonNode config = store.readJson(configDescriptor);
-        List<String> diffIds = new ArrayList<>();
-        config.path("rootfs").path("diff_ids").forEach(n -> diffIds.add(n.asText()));
+        Descriptor configDescriptor = store.add(chosen.config(), MediaTypes.DOCKER_CONFIG, null);
+        ConfigBlob config = ConfigBlob.read(store.readDocument(configDescriptor), configDescriptor.digest());
+        List<String> diffIds = config.diffIds();
 
-        JsonNode layerNames = chosen.path("Layers");
+        List<String> layerNames = chosen.layers();
         if (!diffIds.isEmpty() && diffIds.size() != layerNames.size()) {
             throw new KilnException(where + ": manifest.json lists " + layerNames.size()
                     + " layers but the config has " + diffIds.size() + " diff_ids");
@@ -63,13 +78,13 @@ final class DockerArchive {
         for (int i = 0; i < layerNames.size(); i++) {
             // docker save writes uncompressed layers, so a layer file's own hash is its diff_id.
             String fallback = i < diffIds.size() ? diffIds.get(i) : null;
-            Descriptor d = store.add(layerNames.get(i).asText(), MediaTypes.DOCKER_LAYER_TAR, fallback);
+            Descriptor d = store.add(layerNames.get(i), MediaTypes.DOCKER_LAYER_TAR, fallback);
             layers.add(new BlobLayer(store, d, MediaTypes.Compression.DETECT));
         }
-        ImageResolver resolver = new ImageResolver(store, options.platform());
-        Platform actual = Platform.of(config);
+        ImageResolver resolver = new ImageResolver(store, platform);
+        Platform actual = config.platform();
         resolver.checkPlatform(actual, where);
-        return new OciImage(store, layers, ImageConfigs.parse(config), null, actual, configDescriptor.digest());
+        return new OciImage(store, layers, config.imageConfig(), null, actual, configDescriptor.digest());
     }
 
     /**
@@ -77,34 +92,37 @@ final class DockerArchive {
      * archive must hold exactly one image. An archive of several is refused listing their names
      * (an untagged one as {@code @N}), as skopeo does, instead of building the first.
      */
-    private static JsonNode choose(JsonNode manifests, String ref, String where) {
-        if (!manifests.isArray() || manifests.isEmpty()) {
+    private static Entry choose(Entry[] manifests, String ref, String where) {
+        if (manifests.length == 0) {
             throw new KilnException(where + ": manifest.json lists no images");
         }
         List<String> names = new ArrayList<>();
-        for (int i = 0; i < manifests.size(); i++) {
-            JsonNode m = manifests.get(i);
-            if (m.path("RepoTags").isEmpty()) {
+        for (int i = 0; i < manifests.length; i++) {
+            Entry m = manifests[i];
+            if (m == null) {
+                throw new KilnException(where + ": manifest.json: entry " + i + " is null");
+            }
+            if (m.repoTags().isEmpty()) {
                 names.add("@" + i);
             }
-            for (JsonNode t : m.path("RepoTags")) {
-                names.add(t.asText());
-                if (ref != null && sameTag(ref, t.asText())) {
+            for (String t : m.repoTags()) {
+                names.add(t);
+                if (ref != null && sameTag(ref, t)) {
                     return m;
                 }
             }
         }
         if (ref == null) {
-            if (manifests.size() == 1) {
-                return manifests.get(0);
+            if (manifests.length == 1) {
+                return manifests[0];
             }
             throw new KilnException(where + ": holds several images; name one of " + String.join(", ", names)
                     + " (docker-archive:FILE:REPO:TAG, or :@N for the N-th)");
         }
         if (ref.matches("@\\d{1,9}")) {
             int index = Integer.parseInt(ref.substring(1));
-            if (index < manifests.size()) {
-                return manifests.get(index);
+            if (index < manifests.length) {
+                return manifests[index];
             }
         }
         throw new KilnException(where + ": no image tagged \"" + ref + "\"; present: " + String.join(", ", names));
@@ -149,7 +167,7 @@ final class DockerArchive {
                 throw new KilnException(description + ": " + name + ": no digest to verify it against");
             }
             names.put(digest, name);
-            return new Descriptor(mediaType, digest, size, null, null, null);
+            return new Descriptor(mediaType, digest, size);
         }
 
         @Override

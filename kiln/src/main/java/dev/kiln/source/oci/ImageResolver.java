@@ -1,8 +1,14 @@
 package dev.kiln.source.oci;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.KilnException;
-import dev.kiln.source.Layer;
+import dev.kiln.image.ConfigBlob;
+import dev.kiln.image.Descriptor;
+import dev.kiln.image.ImageDocument;
+import dev.kiln.image.ImageIndex;
+import dev.kiln.image.ImageManifest;
+import dev.kiln.image.Layer;
+import dev.kiln.image.MediaTypes;
+import dev.kiln.image.Platform;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -29,11 +35,8 @@ public final class ImageResolver {
     }
 
     /** Resolves one of the top-level descriptors of index.json, chosen by {@code ref} (tag or digest). */
-    public OciImage resolveTop(JsonNode indexJson, String ref) throws IOException {
-        List<Descriptor> all = new ArrayList<>();
-        for (JsonNode n : indexJson.path("manifests")) {
-            all.add(Descriptor.parse(n, store.describe() + " index.json"));
-        }
+    public OciImage resolveTop(ImageIndex index, String ref) throws IOException {
+        List<Descriptor> all = index.check(store.describe() + " index.json").manifests();
         if (all.isEmpty()) {
             throw new KilnException(store.describe() + ": index.json lists no images");
         }
@@ -93,21 +96,11 @@ public final class ImageResolver {
         if (depth > MAX_DEPTH) {
             throw new KilnException(descriptor.digest() + ": image indexes nested too deeply");
         }
-        JsonNode doc = store.readJson(descriptor);
-        String type = descriptor.mediaType().isEmpty() ? doc.path("mediaType").asText("") : descriptor.mediaType();
-        boolean index = MediaTypes.isIndex(type) || (type.isEmpty() && doc.has("manifests"));
-        boolean manifest = MediaTypes.isManifest(type) || (type.isEmpty() && doc.has("layers"));
-        if (index) {
-            List<Descriptor> entries = new ArrayList<>();
-            for (JsonNode n : doc.path("manifests")) {
-                entries.add(Descriptor.parse(n, descriptor.digest()));
-            }
-            return resolve(pick(entries, descriptor.digest()), depth + 1, true);
+        ImageDocument doc = ImageDocument.read(store.readDocument(descriptor), descriptor.mediaType(), descriptor.digest());
+        if (doc instanceof ImageIndex index) {
+            return resolve(pick(index.manifests(), descriptor.digest()), depth + 1, true);
         }
-        if (manifest) {
-            return fromManifest(descriptor, doc, picked);
-        }
-        throw new KilnException(descriptor.digest() + ": not an image manifest or index (media type \"" + type + "\")");
+        return fromManifest(descriptor, (ImageManifest) doc, picked);
     }
 
     private Descriptor pick(List<Descriptor> entries, String where) {
@@ -121,25 +114,21 @@ public final class ImageResolver {
         throw new KilnException(where + ": no image for platform " + wanted + "; present: " + present);
     }
 
-    private OciImage fromManifest(Descriptor descriptor, JsonNode manifest, boolean picked) throws IOException {
-        JsonNode configNode = manifest.path("config");
-        if (configNode.isMissingNode()) {
-            throw new KilnException(descriptor.digest() + ": manifest has no config");
-        }
-        Descriptor configDescriptor = Descriptor.parse(configNode, descriptor.digest());
-        JsonNode config = store.readJson(configDescriptor);
-        Platform actual = Platform.of(config);
+    /** @param manifest checked: its config and layer descriptors are well-formed */
+    private OciImage fromManifest(Descriptor descriptor, ImageManifest manifest, boolean picked) throws IOException {
+        Descriptor configDescriptor = manifest.config();
+        ConfigBlob config = ConfigBlob.read(store.readDocument(configDescriptor), configDescriptor.digest());
+        Platform actual = config.platform();
         if (picked) {
             actual = descriptor.platform();
         } else {
             checkPlatform(actual, descriptor.digest());
         }
         List<Layer> layers = new ArrayList<>();
-        for (JsonNode n : manifest.path("layers")) {
-            layers.add(new BlobLayer(store, Descriptor.parse(n, descriptor.digest())));
+        for (Descriptor layer : manifest.layers()) {
+            layers.add(new BlobLayer(store, layer));
         }
-        return new OciImage(store, layers, ImageConfigs.parse(config), descriptor.digest(),
-                actual, configDescriptor.digest());
+        return new OciImage(store, layers, config.imageConfig(), descriptor.digest(), actual, configDescriptor.digest());
     }
 
     /** A single-platform image is taken as is unless --platform explicitly asks for another. */

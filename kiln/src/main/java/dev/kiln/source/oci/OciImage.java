@@ -1,8 +1,9 @@
 package dev.kiln.source.oci;
 
-import dev.kiln.source.Image;
-import dev.kiln.source.ImageConfig;
-import dev.kiln.source.Layer;
+import dev.kiln.image.Image;
+import dev.kiln.image.ImageConfig;
+import dev.kiln.image.Layer;
+import dev.kiln.image.Platform;
 
 import java.io.IOException;
 import java.util.List;
@@ -45,6 +46,11 @@ public final class OciImage implements Image {
     @Override
     public Optional<String> platform() {
         return Optional.ofNullable(platform).map(Platform::toString);
+    }
+
+    /** The platform as a record, for writing it into an index. */
+    public Optional<Platform> resolvedPlatform() {
+        return Optional.ofNullable(platform);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.kiln.source.registry;
 
 import dev.kiln.KilnException;
+import dev.kiln.io.FileLocks;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,7 +33,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * blob serialise on {@code ROOT/tmp/HEX.lock}: first on a {@link ReentrantLock} between the
  * threads of one process (the JVM refuses overlapping locks on one file, and a POSIX lock is the
  * whole process's), then on an OS file lock between processes, taken by polling (see
- * {@link #lockPolling}).
+ * {@link FileLocks#lockPolling}).
  * A download interrupted by a crash leaves {@code tmp/HEX.partial}, which the next writer resumes;
  * one left untouched for {@link #STALE_PARTIAL} is removed by the next run that downloads.
  * Blob mtimes are touched on use; {@code kiln cache prune --older-than} relies on that.
@@ -142,7 +143,7 @@ public final class BlobCache {
         ReentrantLock local = LOCAL_LOCKS.computeIfAbsent(lockFile, k -> new ReentrantLock());
         local.lock();
         try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = lockPolling(ch, digest)) {
+             FileLock ignored = FileLocks.lockPolling(ch, digest)) {
             hit = get(digest);
             if (hit.isPresent()) {
                 return hit.get();
@@ -168,31 +169,6 @@ public final class BlobCache {
             return dest;
         } finally {
             local.unlock();
-        }
-    }
-
-    /**
-     * Takes the file lock without ever blocking in the kernel. A blocking fcntl lock can fail with
-     * EDEADLK ("Resource deadlock avoided"): the kernel sees each process as one lock owner, so a
-     * thread of A waiting for a blob that B is fetching, while a thread of B waits for one that A
-     * is fetching, looks like a cycle although each thread holds only one lock. Polling with a
-     * growing pause (up to a quarter second) sidesteps the detection; the waiter then finds the
-     * blob that the other process finished.
-     */
-    static FileLock lockPolling(FileChannel channel, String what) throws IOException {
-        long pauseMillis = 2;
-        while (true) {
-            FileLock lock = channel.tryLock();
-            if (lock != null) {
-                return lock;
-            }
-            try {
-                Thread.sleep(pauseMillis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException(what + ": interrupted while another process holds it");
-            }
-            pauseMillis = Math.min(250, pauseMillis * 2);
         }
     }
 

@@ -1,7 +1,7 @@
 package dev.kiln.source.registry;
 
 import dev.kiln.KilnException;
-import dev.kiln.source.SourceEvent;
+import dev.kiln.image.SourceEvent;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,13 +1,13 @@
 package dev.kiln.source.registry;
 
 import dev.kiln.KilnException;
+import dev.kiln.image.Descriptor;
+import dev.kiln.image.Layer;
+import dev.kiln.image.MediaTypes;
+import dev.kiln.image.SourceEvent;
+import dev.kiln.image.SourceOptions;
 import dev.kiln.source.oci.BlobStore;
-import dev.kiln.source.oci.Descriptor;
 import dev.kiln.source.oci.VerifyingInputStream;
-import dev.kiln.source.oci.MediaTypes;
-import dev.kiln.source.Layer;
-import dev.kiln.source.SourceEvent;
-import dev.kiln.source.SourceOptions;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -120,7 +120,7 @@ final class RegistryBlobStore implements BlobStore {
     }
 
     private static boolean isLayer(Descriptor d) {
-        return d.mediaType().contains(".layer.") || d.mediaType().contains(".rootfs.");
+        return MediaTypes.isLayer(d.mediaType());
     }
 
     /**
@@ -140,7 +140,7 @@ final class RegistryBlobStore implements BlobStore {
         layers = null;
         java.util.Collections.reverse(topFirst);
         for (Layer l : topFirst) {
-            Descriptor d = new Descriptor(l.mediaType(), l.digest(), l.size(), null, null, null);
+            Descriptor d = new Descriptor(l.mediaType(), l.digest(), l.size());
             if (cache.get(d.digest()).isPresent()) {
                 events.accept(new SourceEvent.Cached(d.digest(), d.size()));
                 continue;

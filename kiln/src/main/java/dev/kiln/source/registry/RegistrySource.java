@@ -1,18 +1,25 @@
 package dev.kiln.source.registry;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.kiln.KilnException;
-import dev.kiln.source.oci.Descriptor;
+import dev.kiln.image.Descriptor;
+import dev.kiln.image.Image;
+import dev.kiln.image.ImageConfig;
+import dev.kiln.image.ImageManifest;
+import dev.kiln.image.Json;
+import dev.kiln.image.Layer;
+import dev.kiln.image.MediaTypes;
+import dev.kiln.image.SourceOptions;
 import dev.kiln.source.oci.ImageResolver;
-import dev.kiln.source.oci.MediaTypes;
+import dev.kiln.source.oci.LayoutWriter;
 import dev.kiln.source.oci.OciImage;
-import dev.kiln.source.Image;
-import dev.kiln.source.SourceOptions;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -23,8 +30,6 @@ import java.util.function.Supplier;
  * the blob cache in the background and returns at once.
  */
 public final class RegistrySource {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** What differs between the CLI and tests: environment and retry pacing. */
     record Settings(Map<String, String> env, Retry retry) {
         static Settings defaults() {
@@ -35,31 +40,8 @@ public final class RegistrySource {
     private RegistrySource() {
     }
 
-    /** Whether {@code reference} names a registry image rather than a local source. */
-    public static boolean isRegistryReference(String reference) {
-        for (String scheme : new String[] {"tar:", "dir:", "oci:", "oci-archive:", "docker-archive:"}) {
-            if (reference.startsWith(scheme)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    public static Image open(String reference, SourceOptions options) throws IOException {
-        return open(parseForUser(reference), options, Settings.defaults());
-    }
-
-    /** Parses a reference; a local path given without a prefix gets a hint instead of a syntax error. */
-    static Reference parseForUser(String reference) {
-        try {
-            return Reference.parse(reference);
-        } catch (KilnException e) {
-            if (reference.startsWith("/") || reference.startsWith(".") || Files.exists(Path.of(reference))) {
-                throw new KilnException(reference + ": not a registry reference; name local sources with a prefix:"
-                        + " tar:, dir:, oci:, oci-archive: or docker-archive:");
-            }
-            throw e;
-        }
+    public static Image open(Reference reference, SourceOptions options) throws IOException {
+        return open(reference, options, Settings.defaults());
     }
 
     static RegistryImage open(Reference ref, SourceOptions options, Settings settings) throws IOException {
@@ -88,16 +70,16 @@ public final class RegistrySource {
      * Downloads {@code reference} completely and saves it as an OCI layout in {@code dir}, under
      * {@code name} (default: the reference's tag; none for a digest-only reference).
      */
-    public static Pulled pull(String reference, SourceOptions options, Path dir, String name) throws IOException {
-        return pull(parseForUser(reference), options, Settings.defaults(), dir, name);
+    public static Pulled pull(Reference reference, SourceOptions options, Path dir, String name) throws IOException {
+        return pull(reference, options, Settings.defaults(), dir, name);
     }
 
     static Pulled pull(Reference ref, SourceOptions options, Settings settings, Path dir, String name) throws IOException {
-        LayoutWriter.existingIndex(dir); // a wrong target fails before any download
+        LayoutWriter.checkTarget(dir); // a wrong target fails before any download
         try (RegistryImage image = open(ref, options, settings)) {
             image.store.awaitAll();
             String tag = name != null ? name : ref.tag();
-            String digest = LayoutWriter.write(dir, tag, image);
+            String digest = image.saveTo(dir, tag);
             return new Pulled(ref.toString(), digest, image.platform().orElse(""), image.layers().size(), tag);
         }
     }
@@ -115,7 +97,7 @@ public final class RegistrySource {
             Optional<Path> cached = cache.get(ref.digest());
             if (cached.isPresent()) {
                 byte[] bytes = Files.readAllBytes(cached.get());
-                return new Descriptor(typeOf(bytes, null), ref.digest(), bytes.length, null, null, null);
+                return new Descriptor(typeOf(bytes, null), ref.digest(), bytes.length);
             }
         }
         RegistryClient.Manifest m = client.manifest(ref.repository(), ref.manifestReference());
@@ -123,17 +105,26 @@ public final class RegistrySource {
             throw new KilnException(ref + ": digest mismatch: the registry's manifest hashes to " + m.digest());
         }
         cache.put(m.digest(), m.bytes());
-        return new Descriptor(typeOf(m.bytes(), m.mediaType()), m.digest(), m.bytes().length, null, null, null);
+        return new Descriptor(typeOf(m.bytes(), m.mediaType()), m.digest(), m.bytes().length);
     }
 
-    /** The registry's Content-Type when it is a manifest type, else the document's own mediaType ("" if none). */
+    /** Only the media type of a manifest or index, to file it under the right kind before it is read. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    private record MediaTypeOnly(@JsonProperty("mediaType") String mediaType) {
+    }
+
+    /**
+     * The registry's Content-Type when it is a manifest type, else the document's own mediaType ("" if
+     * none, or when the document is no JSON object: the resolver then says what is wrong with it).
+     */
     private static String typeOf(byte[] bytes, String contentType) {
         if (contentType != null && (MediaTypes.isIndex(contentType) || MediaTypes.isManifest(contentType))) {
             return contentType;
         }
         try {
-            return JSON.readTree(bytes).path("mediaType").asText("");
-        } catch (IOException e) {
+            String type = Json.read(bytes, MediaTypeOnly.class, "manifest").mediaType();
+            return type == null ? "" : type;
+        } catch (KilnException e) {
             return "";
         }
     }
@@ -172,12 +163,12 @@ public final class RegistrySource {
         }
 
         @Override
-        public java.util.List<dev.kiln.source.Layer> layers() {
+        public List<Layer> layers() {
             return image.layers();
         }
 
         @Override
-        public dev.kiln.source.ImageConfig config() {
+        public ImageConfig config() {
             return image.config();
         }
 
@@ -201,9 +192,31 @@ public final class RegistrySource {
             image.close();
         }
 
-        /** The resolved (platform) manifest as cached, and its media type. */
-        JsonNode manifest() throws IOException {
-            return JSON.readTree(cache.get(image.manifestDigest().orElseThrow()).orElseThrow().toFile());
+        /**
+         * Saves the downloaded image as an OCI layout: the resolved (platform) manifest, byte for
+         * byte as the registry served it, with its config and layers. Returns the manifest digest.
+         */
+        String saveTo(Path dir, String name) throws IOException {
+            String digest = image.manifestDigest().orElseThrow();
+            Path manifestFile = cached(digest);
+            ImageManifest manifest = Json.read(Files.readAllBytes(manifestFile), ImageManifest.class, digest);
+            String type = manifest.mediaType().isEmpty() ? MediaTypes.OCI_MANIFEST : manifest.mediaType();
+            Descriptor entry = new Descriptor(type, digest, Files.size(manifestFile),
+                    image.resolvedPlatform().orElse(null), null, null);
+            List<Descriptor> blobs = new ArrayList<>();
+            blobs.add(entry);
+            for (String config : image.configDigest().stream().toList()) {
+                blobs.add(new Descriptor(MediaTypes.OCI_CONFIG, config, Files.size(cached(config))));
+            }
+            for (Layer l : image.layers()) {
+                blobs.add(new Descriptor(l.mediaType(), l.digest(), l.size()));
+            }
+            LayoutWriter.write(dir, name, entry, blobs, blob -> cached(blob.digest()));
+            return digest;
+        }
+
+        private Path cached(String digest) {
+            return cache.get(digest).orElseThrow(() -> new KilnException(digest + ": missing from the cache after download"));
         }
     }
 }

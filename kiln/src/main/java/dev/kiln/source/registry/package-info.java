@@ -6,7 +6,7 @@
  *   -> RegistryClient.manifest(tag)       Accept: OCI + Docker index/manifest types; auth on 401
  *   -> BlobCache.put(manifest)            every blob lands in ROOT/blobs/sha256/HEX, verified
  *   -> oci.ImageResolver(RegistryBlobStore, --platform)
- *                                         the oci package parses index, manifest and config
+ *                                         index, manifest and config read as dev.kiln.image records
  *   -> first layer opened: startPrefetch  3 parallel downloads, newest layer first
  *   -> Layer.open()                       cached file, or GrowingFileInputStream while downloading
  * </pre>

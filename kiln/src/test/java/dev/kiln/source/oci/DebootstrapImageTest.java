@@ -81,7 +81,7 @@ class DebootstrapImageTest {
                 umoci repack --image layout:t bundle
                 rm -rf bundle debs
                 """.formatted(work, rootfs));
-        try (var image = dev.kiln.source.Sources.open("oci:" + layout + ":t", dev.kiln.source.SourceOptions.defaults())) {
+        try (var image = dev.kiln.source.Sources.open("oci:" + layout + ":t", dev.kiln.image.SourceOptions.defaults())) {
             assertThat(image.layers()).hasSize(2);
         }
         expected = OciFixtures.reference(layout, "t", work);

@@ -62,12 +62,4 @@ class ReferenceTest {
         assertThat(Reference.parse("alpine").toString()).isEqualTo("docker.io/library/alpine:latest");
         assertThat(Reference.parse("h:1/a@" + D).toString()).isEqualTo("h:1/a@" + D);
     }
-
-    @org.junit.jupiter.api.Test
-    void aLocalPathWithoutPrefixGetsAHint() {
-        assertThatThrownBy(() -> RegistrySource.parseForUser("./rootfs.tar"))
-                .hasMessage("./rootfs.tar: not a registry reference; name local sources with a prefix:"
-                        + " tar:, dir:, oci:, oci-archive: or docker-archive:");
-        assertThatThrownBy(() -> RegistrySource.parseForUser("Alpine")).hasMessage("Alpine: repository name must be lowercase");
-    }
 }

@@ -2,8 +2,8 @@ package dev.kiln.source.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.KilnException;
-import dev.kiln.source.SourceEvent;
-import dev.kiln.source.SourceOptions;
+import dev.kiln.image.SourceEvent;
+import dev.kiln.image.SourceOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;

@@ -2,10 +2,10 @@ package dev.kiln.source.registry;
 
 import dev.kiln.KilnException;
 import dev.kiln.cli.Main;
-import dev.kiln.source.Image;
-import dev.kiln.source.Layer;
-import dev.kiln.source.SourceEvent;
-import dev.kiln.source.SourceOptions;
+import dev.kiln.image.Image;
+import dev.kiln.image.Layer;
+import dev.kiln.image.SourceEvent;
+import dev.kiln.image.SourceOptions;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.AfterAll;
@@ -180,7 +180,7 @@ class RegistrySourceTest {
         Tools.run(dir, List.of("umoci", "unpack", "--rootless", "--image", out + ":1", dir.resolve("unpacked").toString()));
         assertThat(Files.readString(dir.resolve("unpacked/rootfs/etc/arch"))).isEqualTo("arm64\n");
         // And kiln's own oci: source opens it.
-        try (Image image = dev.kiln.source.oci.OciSources.open("oci:" + out + ":amd", SourceOptions.defaults())) {
+        try (Image image = dev.kiln.source.Sources.open("oci:" + out + ":amd", SourceOptions.defaults())) {
             assertThat(image.manifestDigest()).contains(TestImages.manifestDigest(layout, "amd"));
             assertThat(contents(image)).hasSize(2);
         }

@@ -1,4 +1,4 @@
-package dev.kiln.source;
+package dev.kiln.image;
 
 import java.nio.file.Path;
 import java.util.List;

@@ -1,15 +1,35 @@
-package dev.kiln.source.oci;
+package dev.kiln.image;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.kiln.KilnException;
 
 import java.util.Locale;
 
-/** "os/arch[/variant]", as in image indexes and --platform. */
-public record Platform(String os, String architecture, String variant) {
+/**
+ * "os/arch[/variant]", as in image indexes, image configs and --platform. The architecture is
+ * kept in its normal form (x86_64 is amd64, aarch64 is arm64), so platforms compare by value.
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonPropertyOrder({"architecture", "os", "variant"})
+public record Platform(@JsonProperty("os") String os,
+                       @JsonProperty("architecture") String architecture,
+                       @JsonProperty("variant") @JsonInclude(JsonInclude.Include.NON_EMPTY) String variant) {
 
     public Platform {
+        os = os == null ? "" : os;
+        architecture = normalizeArch(architecture == null ? "" : architecture);
         variant = variant == null ? "" : variant;
+    }
+
+    /** The platform of an index entry or an image config; null when it names no architecture. */
+    @JsonCreator
+    public static Platform of(@JsonProperty("os") String os, @JsonProperty("architecture") String architecture,
+                              @JsonProperty("variant") String variant) {
+        return architecture == null ? null : new Platform(os, architecture, variant);
     }
 
     /** Parses --platform; null or empty means linux and the host's architecture. */
@@ -21,20 +41,11 @@ public record Platform(String os, String architecture, String variant) {
         if (parts.length < 2 || parts.length > 3 || parts[0].isEmpty() || parts[1].isEmpty()) {
             throw new KilnException("--platform " + text + ": expected OS/ARCH[/VARIANT]");
         }
-        return new Platform(parts[0], normalizeArch(parts[1]), parts.length == 3 ? parts[2] : "");
+        return new Platform(parts[0], parts[1], parts.length == 3 ? parts[2] : "");
     }
 
     public static Platform host() {
-        return new Platform("linux", normalizeArch(System.getProperty("os.arch", "")), "");
-    }
-
-    /** The platform of an index entry or an image config ("os", "architecture", "variant"); null if absent. */
-    static Platform of(JsonNode node) {
-        if (node == null || !node.hasNonNull("architecture")) {
-            return null;
-        }
-        return new Platform(node.path("os").asText(""), normalizeArch(node.path("architecture").asText()),
-                node.path("variant").asText(""));
+        return new Platform("linux", System.getProperty("os.arch", ""), "");
     }
 
     static String normalizeArch(String arch) {

@@ -1,4 +1,4 @@
-package dev.kiln.source;
+package dev.kiln.image;
 
 /**
  * What a source reports while it works, for a display to draw (sources print nothing). Events

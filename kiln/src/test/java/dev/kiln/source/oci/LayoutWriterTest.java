@@ -1,4 +1,4 @@
-package dev.kiln.source.registry;
+package dev.kiln.source.oci;
 
 import dev.kiln.KilnException;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.kiln.source;
+package dev.kiln.image;
 
 import java.util.List;
 import java.util.Map;

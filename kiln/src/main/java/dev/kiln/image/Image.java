@@ -1,4 +1,4 @@
-package dev.kiln.source;
+package dev.kiln.image;
 
 import java.io.Closeable;
 import java.io.IOException;

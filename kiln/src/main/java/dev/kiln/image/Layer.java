@@ -1,4 +1,4 @@
-package dev.kiln.source;
+package dev.kiln.image;
 
 import dev.kiln.entry.EntryStream;
 import dev.kiln.tar.TarReader;
