@@ -1,11 +1,20 @@
 package dev.kiln.source.oci;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.KilnException;
+import dev.kiln.image.Descriptor;
+import dev.kiln.image.MediaTypes;
+import dev.kiln.image.Platform;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -54,5 +63,79 @@ class LayoutWriterTest {
         Files.writeString(dir.resolve("index.json"), "[]");
         assertThatThrownBy(() -> LayoutWriter.existingIndex(dir)).isInstanceOf(KilnException.class)
                 .hasMessage(dir.resolve("index.json") + ": not an OCI image index");
+    }
+
+    /** What another tool wrote: properties Kiln does not know, in an order of its own. */
+    private static final String FOREIGN_ENTRY = "{\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"digest\":\"sha256:"
+            + "e".repeat(64) + "\",\"size\":7,\"annotations\":{\"" + Descriptor.REF_NAME + "\":\"theirs\","
+            + "\"io.containerd.image.name\":\"x\"},\"artifactType\":\"application/x-thing\",\"data\":\"e30=\","
+            + "\"platform\":{\"os\":\"windows\",\"architecture\":\"amd64\",\"os.version\":\"10.0.17763\"}}";
+
+    @Test
+    void writesTheBlobsAndAnEntryAndKeepsEveryOtherEntryAsWritten() throws Exception {
+        Path layout = dir.resolve("layout");
+        Files.createDirectories(layout);
+        Files.writeString(layout.resolve("oci-layout"), OciLayout.MARKER_CONTENT);
+        Files.writeString(layout.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[" + FOREIGN_ENTRY
+                + "],\"annotations\":{\"who\":\"them\"}}");
+        Image image = image("one");
+        LayoutWriter.write(layout, "v1", image.manifest, image.blobs, image::file);
+
+        JsonNode index = new ObjectMapper().readTree(layout.resolve("index.json").toFile());
+        assertThat(index.path("manifests")).hasSize(2);
+        assertThat(index.path("manifests").get(0)).isEqualTo(new ObjectMapper().readTree(FOREIGN_ENTRY));
+        assertThat(index.path("annotations").path("who").asText()).isEqualTo("them");
+        assertThat(new ObjectMapper().writeValueAsString(index.path("manifests").get(1))).isEqualTo(
+                "{\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"digest\":\"" + image.manifest.digest() + "\",\"size\":"
+                        + image.manifest.size() + ",\"platform\":{\"architecture\":\"arm64\",\"os\":\"linux\"},"
+                        + "\"annotations\":{\"" + Descriptor.REF_NAME + "\":\"v1\"}}");
+        for (Descriptor blob : image.blobs) {
+            assertThat(layout.resolve("blobs/sha256/" + blob.encoded())).hasSameBinaryContentAs(image.file(blob));
+        }
+    }
+
+    @Test
+    void anImageOfTheSameNameReplacesItsEntryAndAnUnnamedOneOnlyItsOwnDigest() throws Exception {
+        Path layout = dir.resolve("layout");
+        Image one = image("one");
+        Image two = image("two");
+        LayoutWriter.write(layout, "v1", one.manifest, one.blobs, one::file);
+        LayoutWriter.write(layout, null, one.manifest, one.blobs, one::file);
+        LayoutWriter.write(layout, null, two.manifest, two.blobs, two::file);
+        LayoutWriter.write(layout, "v1", two.manifest, two.blobs, two::file);
+        LayoutWriter.write(layout, null, one.manifest, one.blobs, one::file);
+        JsonNode manifests = new ObjectMapper().readTree(layout.resolve("index.json").toFile()).path("manifests");
+        List<String> entries = new ArrayList<>();
+        manifests.forEach(m -> entries.add(m.path("digest").asText() + " "
+                + m.path("annotations").path(Descriptor.REF_NAME).asText("-")));
+        assertThat(entries).containsExactly(two.manifest.digest() + " -", two.manifest.digest() + " v1",
+                one.manifest.digest() + " -");
+        assertThat(Files.readString(layout.resolve("oci-layout"))).isEqualTo(OciLayout.MARKER_CONTENT);
+    }
+
+    /** A manifest, config and layer as files named by digest, as the blob cache holds them. */
+    private record Image(Descriptor manifest, List<Descriptor> blobs, Path store) {
+        Path file(Descriptor blob) {
+            return store.resolve(blob.encoded());
+        }
+    }
+
+    private Image image(String content) throws IOException {
+        Path store = Files.createDirectories(dir.resolve("cache-" + content));
+        Descriptor layer = blob(store, MediaTypes.OCI_LAYER_TAR, content);
+        Descriptor config = blob(store, MediaTypes.OCI_CONFIG, "{\"architecture\":\"arm64\",\"os\":\"linux\"}");
+        Descriptor manifest = blob(store, MediaTypes.OCI_MANIFEST, "{\"schemaVersion\":2,\"config\":{\"digest\":\""
+                + config.digest() + "\",\"size\":" + config.size() + "},\"layers\":[{\"digest\":\"" + layer.digest()
+                + "\",\"size\":" + layer.size() + "}]}");
+        Descriptor entry = new Descriptor(manifest.mediaType(), manifest.digest(), manifest.size(),
+                new Platform("linux", "arm64", ""), null, null);
+        return new Image(entry, List.of(manifest, config, layer), store);
+    }
+
+    private static Descriptor blob(Path store, String type, String content) throws IOException {
+        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+        String digest = MiniLayout.sha256(bytes);
+        Files.write(store.resolve(digest.substring("sha256:".length())), bytes);
+        return new Descriptor(type, digest, bytes.length);
     }
 }
