@@ -1,0 +1,70 @@
+package dev.kiln.inflate;
+
+import dev.kiln.KilnException;
+
+import java.io.InputStream;
+import java.util.Locale;
+
+/**
+ * Opens gzip streams with the fastest engine this JVM can use: ISA-L's inflate through the JNI
+ * shim carried in the jar, else (another architecture, no usable temporary directory, or
+ * {@code -Dkiln.inflate=java}) the JDK's {@link java.util.zip.Inflater}. Both decode every
+ * member and check each trailer, and fail on the same inputs with the same
+ * {@link GzipException.Kind}. {@code -Dkiln.inflate=native} makes a missing shim an error
+ * instead of a fallback.
+ */
+public final class Gunzip {
+    /** Compressed bytes read from the source at a time. */
+    private static final int BUFFER = 128 * 1024;
+    private static final String PROPERTY = "kiln.inflate";
+    private static final Choice CHOICE = choose(System.getProperty(PROPERTY, "auto"));
+
+    /** The engine the property selects, or why none can be used. */
+    record Choice(boolean isal, String error) {
+    }
+
+    private Gunzip() {
+    }
+
+    /** A stream of the data of every member of the gzip stream {@code compressed}; closing it closes that. */
+    public static InputStream open(InputStream compressed) {
+        return new GzipStream(compressed, newEngine(), BUFFER);
+    }
+
+    /** "isa-l" or "java": what {@link #open} decodes with in this JVM (for diagnostics and benchmarks). */
+    public static String engine() {
+        check();
+        return CHOICE.isal ? "isa-l" : "java";
+    }
+
+    static DeflateEngine newEngine() {
+        check();
+        return CHOICE.isal ? new IsalInflate() : new JavaInflate();
+    }
+
+    private static void check() {
+        if (CHOICE.error != null) {
+            throw new KilnException(CHOICE.error);
+        }
+    }
+
+    static Choice choose(String mode) {
+        return switch (mode.toLowerCase(Locale.ROOT)) {
+            case "java" -> new Choice(false, null);
+            case "auto", "native" -> {
+                String failure = NativeLibraryHolder.FAILURE;
+                if (failure == null) {
+                    yield new Choice(true, null);
+                }
+                yield new Choice(false, mode.equalsIgnoreCase("native")
+                        ? "-D" + PROPERTY + "=native: " + failure : null);
+            }
+            default -> new Choice(false, "-D" + PROPERTY + "=" + mode + ": expected auto, native or java");
+        };
+    }
+
+    /** Loads the shim on first use only, so that -Dkiln.inflate=java never touches it. */
+    private static final class NativeLibraryHolder {
+        static final String FAILURE = NativeLibrary.load(IsalInflate.LIBRARY);
+    }
+}
