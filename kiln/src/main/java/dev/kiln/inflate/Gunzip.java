@@ -37,6 +37,11 @@ public final class Gunzip {
         return CHOICE.isal ? "isa-l" : "java";
     }
 
+    /** Null when the shim is loaded (loading it if need be); else why it cannot be. */
+    static String nativeFailure() {
+        return NativeLibraryHolder.FAILURE;
+    }
+
     static DeflateEngine newEngine() {
         check();
         return CHOICE.isal ? new IsalInflate() : new JavaInflate();

@@ -75,7 +75,9 @@ final class GzipStream extends InputStream {
         try {
             n = engine.inflate(in.buf, in.pos, in.available(), b, off, len);
         } catch (DataFormatException e) {
-            throw corrupt(GzipException.Kind.CORRUPT_DATA, "invalid deflate data");
+            GzipException corrupt = corrupt(GzipException.Kind.CORRUPT_DATA, "invalid deflate data");
+            corrupt.initCause(e); // zlib says what was invalid; kept for --debug
+            throw corrupt;
         }
         int taken = engine.consumed();
         in.pos += taken;

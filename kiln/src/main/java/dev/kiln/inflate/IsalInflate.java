@@ -28,7 +28,8 @@ final class IsalInflate implements DeflateEngine {
 
     IsalInflate() {
         int size = stateSize();
-        state = ByteBuffer.allocateDirect(size + 64).alignedSlice(64);
+        // alignedSlice moves both ends inwards to a 64-byte boundary: up to 126 bytes in all
+        state = ByteBuffer.allocateDirect(size + 128).alignedSlice(64);
         reset();
     }
 
