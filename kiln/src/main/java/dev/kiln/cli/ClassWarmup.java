@@ -27,7 +27,7 @@ final class ClassWarmup {
             "dev.kiln.flatten.Flattener",
             "dev.kiln.tar.TarReader",
             "dev.kiln.guest.GuestStage",
-            "org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream");
+            "dev.kiln.inflate.Gunzip");            // also unpacks and loads the native inflater
     static final String PICOCLI_PREFIX = "picocli/CommandLine$";
 
     private ClassWarmup() {

@@ -17,6 +17,7 @@ final class CompressedInput {
     int limit = HEADROOM;
     /** Position in the input of buf[0]. */
     private long base = -HEADROOM;
+    private boolean ended;
 
     CompressedInput(InputStream raw, int size) {
         this.raw = raw;
@@ -25,6 +26,11 @@ final class CompressedInput {
 
     int available() {
         return limit - pos;
+    }
+
+    /** The raw input has said it has ended. */
+    boolean ended() {
+        return ended;
     }
 
     /** Position in the compressed input of the next unread byte. */
@@ -44,11 +50,15 @@ final class CompressedInput {
         if (limit == buf.length) {
             return true;
         }
+        if (ended) {
+            return false; // never read an ended input again: it may be closed by now
+        }
         int n;
         do {
             n = raw.read(buf, limit, buf.length - limit);
         } while (n == 0);
         if (n < 0) {
+            ended = true;
             return false;
         }
         limit += n;

@@ -27,8 +27,8 @@ final class GzipStream extends InputStream {
     private final CompressedInput in;
     private final DeflateEngine engine;
     private State state = State.FIRST_HEADER;
-    /** Where the current member starts in the compressed input; errors name it. */
-    private long member;
+    /** An error met after some bytes of a read: those are returned first, the error by the next read. */
+    private GzipException pending;
     private boolean closed;
 
     GzipStream(InputStream raw, DeflateEngine engine, int bufferSize) {
@@ -46,6 +46,9 @@ final class GzipStream extends InputStream {
         Objects.checkFromIndexSize(off, len, b.length);
         if (closed) {
             throw new IOException("stream closed");
+        }
+        if (pending != null) {
+            throw pending;
         }
         if (len == 0) {
             return 0;
@@ -68,38 +71,49 @@ final class GzipStream extends InputStream {
     }
 
     private int inflate(byte[] b, int off, int len) throws IOException {
-        // An engine may still hold output with all input taken (the output was full), so it is
-        // called even at the end of the input; only a call that then does nothing means truncation.
-        boolean atEnd = in.available() == 0 && !in.fill();
-        int n;
-        try {
-            n = engine.inflate(in.buf, in.pos, in.available(), b, off, len);
-        } catch (DataFormatException e) {
-            GzipException corrupt = corrupt(GzipException.Kind.CORRUPT_DATA, "invalid deflate data");
-            corrupt.initCause(e); // zlib says what was invalid; kept for --debug
-            throw corrupt;
-        }
-        int taken = engine.consumed();
-        in.pos += taken;
-        if (engine.finished()) {
-            in.unread(engine.leftoverBytes(), engine.leftoverCount());
-            trailer();
-            state = State.AFTER_MEMBER;
-        } else if (n == 0 && taken == 0) {
-            if (atEnd) {
+        while (true) {
+            int n;
+            try {
+                n = engine.inflate(in.buf, in.pos, in.available(), b, off, len);
+            } catch (DataFormatException e) {
+                GzipException corrupt = corrupt(GzipException.Kind.CORRUPT_DATA, null);
+                corrupt.initCause(e); // zlib says what was invalid; kept for --debug
+                throw corrupt;
+            }
+            int taken = engine.consumed();
+            in.pos += taken;
+            if (engine.finished()) {
+                in.unread(engine.leftoverBytes(), engine.leftoverCount());
+                state = State.AFTER_MEMBER;
+                try {
+                    trailer();
+                } catch (GzipException e) {
+                    if (n == 0 || in.ended()) {
+                        throw e; // no data once the input has ended: its reader may be closed by now
+                    }
+                    pending = e; // the member's last bytes first, so that a reader can say where it struck
+                }
+                return n;
+            }
+            if (n > 0 || taken > 0) {
+                return n;
+            }
+            // More input only when the engine can do nothing without it: it may hold output with
+            // all input taken, and the input is read to its end only once nothing is left to give.
+            if (in.available() > 0) {
+                // Neither engine stalls with input to take and room to write; never spin if one did.
+                throw new IllegalStateException("deflate engine made no progress at compressed byte " + in.position());
+            }
+            if (!in.fill()) {
                 throw new GzipException(GzipException.Kind.TRUNCATED, "truncated gzip data");
             }
-            // Neither engine stalls with input to take and room to write; never spin if one did.
-            throw new IllegalStateException("deflate engine made no progress at compressed byte " + in.position());
         }
-        return n;
     }
 
     /** Reads a member header; the first one's magic is checked here, later ones' by afterMember. */
     private void header(boolean first) throws IOException {
         CRC32 crc = new CRC32();
         if (first) {
-            member = in.position();
             int id1 = in.read();
             int id2 = id1 < 0 ? -1 : in.read();
             if (id1 < 0 || id2 < 0) {
@@ -113,11 +127,11 @@ final class GzipStream extends InputStream {
         crc.update(0x8b);
         int method = headerByte(crc);
         if (method != 8) {
-            throw corrupt(GzipException.Kind.BAD_HEADER, "compression method " + method + " is not deflate");
+            throw corrupt(GzipException.Kind.BAD_HEADER, "unsupported compression method");
         }
         int flags = headerByte(crc);
         if ((flags & RESERVED_FLAGS) != 0) {
-            throw corrupt(GzipException.Kind.BAD_HEADER, "reserved header flags set");
+            throw corrupt(GzipException.Kind.BAD_HEADER, "bad header");
         }
         for (int i = 0; i < 6; i++) {
             headerByte(crc); // modification time, extra flags, operating system
@@ -141,7 +155,7 @@ final class GzipStream extends InputStream {
         if ((flags & FHCRC) != 0) {
             int expected = (int) crc.getValue() & 0xffff;
             if ((headerByte(null) | headerByte(null) << 8) != expected) {
-                throw corrupt(GzipException.Kind.BAD_HEADER, "header checksum mismatch");
+                throw corrupt(GzipException.Kind.BAD_HEADER, "bad header");
             }
         }
         engine.reset();
@@ -178,7 +192,6 @@ final class GzipStream extends InputStream {
             return;
         }
         if (b0 == 0x1f && in.read() == 0x8b) {
-            member = end;
             header(false);
             return;
         }
@@ -194,8 +207,8 @@ final class GzipStream extends InputStream {
                 "unexpected data after the end of the gzip stream at compressed byte " + end);
     }
 
-    private GzipException corrupt(GzipException.Kind kind, String what) {
-        return new GzipException(kind, "corrupt gzip data: " + what + " in the member at compressed byte " + member);
+    private static GzipException corrupt(GzipException.Kind kind, String what) {
+        return new GzipException(kind, "corrupt gzip data" + (what == null ? "" : ": " + what));
     }
 
     @Override

@@ -2,6 +2,8 @@ package dev.kiln.tar;
 
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import dev.kiln.KilnException;
+import dev.kiln.inflate.Gunzip;
+import dev.kiln.inflate.GzipException;
 import dev.kiln.io.ChunkPipe;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 
@@ -82,7 +84,7 @@ public final class Decompress {
         try {
             return switch (format) {
                 case PLAIN -> all;
-                case GZIP -> new Checked(new GzipMembers(all, label), source, label, name);
+                case GZIP -> new Checked(Gunzip.open(all), source, label, name);
                 case ZSTD -> new Checked(new ZstdInputStreamNoFinalizer(all), source, label, name);
                 case BZIP2 -> new Checked(new BZip2CompressorInputStream(all, true), source, label, name);
                 case XZ -> throw new IllegalStateException();
@@ -200,6 +202,9 @@ public final class Decompress {
         }
 
         static String describe(Exception e, String format) {
+            if (e instanceof GzipException) {
+                return e.getMessage(); // already says it as Kiln says it, with no internals
+            }
             String m = String.valueOf(e.getMessage());
             String lower = m.toLowerCase(java.util.Locale.ROOT);
             if (e instanceof EOFException || lower.contains("truncated") || lower.contains("unexpected end")) {
