@@ -17,15 +17,17 @@ mkdir -p "$out" "$work" "$1/META-INF"
 # isal ARCH CC: unpacks and builds ISA-L's gzip part (units=igzip: inflate, deflate, CRCs) once.
 isal() {
     dir="$work/$1"
-    if [ ! -f "$dir/bin/isa-l.a" ] || [ "$tarball" -nt "$dir/bin/isa-l.a" ]; then
+    if [ ! -f "$dir/bin/isa-l.a" ] || [ "$tarball" -nt "$dir/bin/isa-l.a" ] || [ "$src/build.sh" -nt "$dir/bin/isa-l.a" ]; then
         echo "$sha256  $tarball" | sha256sum -c --quiet - >&2 \
             || { echo "kiln-inflate: $tarball is not the ISA-L release it should be" >&2; exit 1; }
         rm -rf "$dir" && mkdir -p "$dir"
         tar -xJf "$tarball" -C "$dir" --strip-components=1
+        # Function sections let the link drop the C parts of deflate that inflate never calls.
+        flags="-fPIC -ffunction-sections -fdata-sections"
         if [ "$1" = aarch64 ]; then
-            set -- host_cpu=aarch64 arch=aarch64 CC="$2" AR="${2%gcc}ar" CFLAGS_aarch64=-fPIC
+            set -- host_cpu=aarch64 arch=aarch64 CC="$2" AR="${2%gcc}ar" CFLAGS_aarch64="$flags"
         else
-            set -- host_cpu=x86_64 CC="$2" CFLAGS_="-Wall -fPIC"
+            set -- host_cpu=x86_64 CC="$2" CFLAGS_="-Wall $flags"
         fi
         make -s -C "$dir" -f Makefile.unx units=igzip "$@" lib > "$dir/build.log" 2>&1 \
             || { tail -20 "$dir/build.log" >&2; echo "kiln-inflate: building ISA-L failed (log: $dir/build.log)" >&2; exit 1; }
