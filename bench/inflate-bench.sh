@@ -54,14 +54,15 @@ quiet() { local label=$1; shift; measure "$label" "$@" > /dev/null; row "$label"
 classes="$work/bench-classes"
 mkdir -p "$classes"
 javac -d "$classes" -cp "$here/kiln/target/kiln.jar" "$here/bench/InflateBench.java"
-bench_java() { java -XX:+UseSerialGC -Dkiln.inflate="$1" -cp "$classes:$here/kiln/target/kiln.jar" InflateBench "$file" "${@:2}"; }
+# inflate ENGINE: the command line decoding the file with Kiln's decoder and that engine
+inflate() { echo java -XX:+UseSerialGC -Dkiln.inflate="$1" -cp "$classes:$here/kiln/target/kiln.jar" InflateBench "$file"; }
 
 echo "inflate benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)," \
     "$(java -version 2>&1 | head -1)"
 echo "file: $file, $(( $(stat -c %s "$file") >> 20 )) MiB gzip, $(( size >> 20 )) MiB decoded"
 expected=$(gzip -dc "$file" | sha256sum | cut -d' ' -f1)
 for engine in native java; do   # both engines must give what gzip gives, before any timing
-    got=$(bench_java "$engine" --sha256)
+    got=$($(inflate "$engine") --sha256)
     case "$got" in
         *"$expected"*) ;;
         *) echo "inflate-bench: -Dkiln.inflate=$engine decoded something else than gzip -dc: $got" >&2; exit 1 ;;
@@ -70,9 +71,9 @@ done
 
 micro() {
     printf '\n%-46s %10s %10s %11s %8s\n' "decode to /dev/null" "wall" "cpu(u+s)" "peak RSS" "MB/s"
-    quiet "kiln inflate, java.util.zip (-Dkiln.inflate=java)" bench_java java
+    quiet "kiln inflate, java.util.zip (-Dkiln.inflate=java)" $(inflate java)
     jw=$WALL jc=$CPU
-    quiet "kiln inflate, ISA-L shim (-Dkiln.inflate=native)" bench_java native
+    quiet "kiln inflate, ISA-L shim (-Dkiln.inflate=native)" $(inflate native)
     nw=$WALL nc=$CPU
     quiet "pigz -dc" sh -c "pigz -dc '$file' > /dev/null"
     pw=$WALL pc=$CPU

@@ -27,8 +27,11 @@ final class GzipStream extends InputStream {
     private final CompressedInput in;
     private final DeflateEngine engine;
     private State state = State.FIRST_HEADER;
-    /** An error met after some bytes of a read: those are returned first, the error by the next read. */
-    private GzipException pending;
+    /**
+     * The first failure, returned by every later read (the decoder is in no state to go on).
+     * One met after some bytes of a read waits for the next: the bytes come first.
+     */
+    private GzipException failure;
     private boolean closed;
 
     GzipStream(InputStream raw, DeflateEngine engine, int bufferSize) {
@@ -47,12 +50,21 @@ final class GzipStream extends InputStream {
         if (closed) {
             throw new IOException("stream closed");
         }
-        if (pending != null) {
-            throw pending;
+        if (failure != null) {
+            throw failure;
         }
         if (len == 0) {
             return 0;
         }
+        try {
+            return decode(b, off, len);
+        } catch (GzipException e) {
+            failure = e;
+            throw e;
+        }
+    }
+
+    private int decode(byte[] b, int off, int len) throws IOException {
         while (true) {
             switch (state) {
                 case END -> {
@@ -91,7 +103,7 @@ final class GzipStream extends InputStream {
                     if (n == 0 || in.ended()) {
                         throw e; // no data once the input has ended: its reader may be closed by now
                     }
-                    pending = e; // the member's last bytes first, so that a reader can say where it struck
+                    failure = e; // the member's last bytes first, so that a reader can say where it struck
                 }
                 return n;
             }

@@ -182,6 +182,20 @@ class GzipStreamTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {Gzips.ISAL, Gzips.JAVA})
+    void theFirstFailureIsReturnedByEveryLaterRead(String engine) throws Exception {
+        byte[] gz = member(DATA);
+        gz[10] = (byte) 0xff;
+        try (GzipStream in = new GzipStream(new java.io.ByteArrayInputStream(gz), Gzips.engine(engine), 4096)) {
+            GzipException first = org.junit.jupiter.api.Assertions.assertThrows(GzipException.class, () -> in.read(new byte[100]));
+            for (int i = 0; i < 3; i++) {
+                assertThat(org.junit.jupiter.api.Assertions.assertThrows(GzipException.class, () -> in.read(new byte[100])))
+                        .isSameAs(first);
+            }
+        }
+    }
+
     /** The native engine writes the caller's array only where it was asked to. */
     @ParameterizedTest
     @ValueSource(ints = {1, 2, 7, 255, 4096, 65_536, 300_001})
