@@ -32,7 +32,7 @@ final class NativeLibrary {
         String file = "lib" + name + "-" + arch + ".so";
         try (InputStream in = NativeLibrary.class.getResourceAsStream(file)) {
             if (in == null) {
-                return "this build of Kiln carries no " + file;
+                return "this build of Kiln carries no " + file + " (was it built without nasm or make?)";
             }
             Path dir = Files.createTempDirectory("kiln-inflate-"); // rwx for the owner only
             Path lib = dir.resolve(file);
