@@ -16,7 +16,9 @@
 #
 # usage: bench/inflate-bench.sh [all|micro|build]    (default all)
 # env:   BENCH_RUNS (default 3), KILN_BENCH_DIR (default /tmp/kiln-inflate-bench),
-#        KILN_INFLATE_FILE (another .tar.gz to use instead of workload B)
+#        KILN_INFLATE_FILE (another .tar.gz to use instead of workload B),
+#        BENCH_OUT_DIR (where the images go; default the bench dir. Kiln syncs its output, so on
+#        a shared disk the build rows carry its load: /dev/shm leaves only the CPU's share)
 # Needs: root and debootstrap (once, for workload B), pigz, gzip, e2fsck, /usr/bin/time (package
 # "time"), a JDK. Not part of the test suite.
 set -euo pipefail
@@ -88,25 +90,26 @@ micro() {
 }
 
 build() {
-    printf '\n%-46s %10s %10s %11s\n' "end to end" "wall" "cpu(u+s)" "peak RSS"
+    local out=${BENCH_OUT_DIR:-$work}
+    printf '\n%-46s %10s %10s %11s\n' "end to end (images in $out)" "wall" "cpu(u+s)" "peak RSS"
     measure "floor: pigz -dc > /dev/null" sh -c "pigz -dc '$file' > /dev/null"
     floor=$WALL
-    BENCH_SETUP="rm -f '$work/native.ext4'" \
-        measure "kiln build tar: (native inflater)" "$here/bin/kiln" build "tar:$file" -o "$work/native.ext4" --init none -q
+    BENCH_SETUP="rm -f '$out/native.ext4'" \
+        measure "kiln build tar: (native inflater)" "$here/bin/kiln" build "tar:$file" -o "$out/native.ext4" --init none -q
     kn=$WALL kcn=$CPU
-    BENCH_SETUP="rm -f '$work/java.ext4'" KILN_JAVA_OPTS="${KILN_JAVA_OPTS:-} -Dkiln.inflate=java" \
-        measure "kiln build tar: (-Dkiln.inflate=java)" "$here/bin/kiln" build "tar:$file" -o "$work/java.ext4" --init none -q
+    BENCH_SETUP="rm -f '$out/java.ext4'" KILN_JAVA_OPTS="${KILN_JAVA_OPTS:-} -Dkiln.inflate=java" \
+        measure "kiln build tar: (-Dkiln.inflate=java)" "$here/bin/kiln" build "tar:$file" -o "$out/java.ext4" --init none -q
     kj=$WALL kcj=$CPU
     # The same tar uncompressed: what a build costs with no inflating at all.
     [ -f "$work/plain.tar" ] && [ "$work/plain.tar" -nt "$file" ] || gzip -dc "$file" > "$work/plain.tar"
-    BENCH_SETUP="rm -f '$work/plain.ext4'" \
-        measure "kiln build tar: (the tar uncompressed)" "$here/bin/kiln" build "tar:$work/plain.tar" -o "$work/plain.ext4" --init none -q
+    BENCH_SETUP="rm -f '$out/plain.ext4'" \
+        measure "kiln build tar: (the tar uncompressed)" "$here/bin/kiln" build "tar:$work/plain.tar" -o "$out/plain.ext4" --init none -q
     kp=$WALL
-    if cmp -s "$work/native.ext4" "$work/java.ext4" && cmp -s "$work/native.ext4" "$work/plain.ext4"; then
+    if cmp -s "$out/native.ext4" "$out/java.ext4" && cmp -s "$out/native.ext4" "$out/plain.ext4"; then
         echo "images: byte-identical (native, java, uncompressed)"; else echo "images: DIFFER"; exit 1; fi
-    if e2fsck -fn "$work/native.ext4" > "$work/fsck.txt" 2>&1; then echo "e2fsck -fn: clean"; else
+    if e2fsck -fn "$out/native.ext4" > "$work/fsck.txt" 2>&1; then echo "e2fsck -fn: clean"; else
         echo "e2fsck -fn: PROBLEMS"; tail -5 "$work/fsck.txt"; exit 1; fi
-    rm -f "$work/native.ext4" "$work/java.ext4" "$work/plain.ext4"
+    rm -f "$out/native.ext4" "$out/java.ext4" "$out/plain.ext4"
     echo
     echo "kiln vs pigz -dc floor: native $(ratio "$kn" "$floor")x, java $(ratio "$kj" "$floor")x (wall; issue 15 target <= 1.0);" \
         "native saves $(ratio "$kcj" "$kcn")x CPU; uncompressed $(ratio "$kp" "$floor")x"
