@@ -27,7 +27,7 @@ what=${1:-all}
 work=${KILN_BENCH_DIR:-/tmp/kiln-inflate-bench}
 mkdir -p "$work"
 for t in pigz gzip e2fsck java javac /usr/bin/time; do
-    command -v "$t" > /dev/null || { echo "inflate-bench: $t is missing (run .ci/deps; pigz: apt-get install pigz)" >&2; exit 2; }
+    command -v "$t" > /dev/null || { echo "inflate-bench: $t is missing (run .ci/deps)" >&2; exit 2; }
 done
 [ -f "$here/kiln/target/kiln.jar" ] || (cd "$here" && mvn -q -DskipTests package)
 . "$here/bench/lib.sh"
