@@ -26,8 +26,18 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
  * any sizes of input buffer and reads. The native one must never crash the JVM nor hang.
  */
 class GzipFuzzTest {
+    /** What a deflate stream that one engine finds invalid may give with the other. */
+    private static final java.util.Set<GzipException.Kind> DAMAGED_DEFLATE = java.util.EnumSet.of(
+            GzipException.Kind.CORRUPT_DATA, GzipException.Kind.CHECKSUM_MISMATCH,
+            GzipException.Kind.LENGTH_MISMATCH, GzipException.Kind.TRUNCATED);
+
     /** A valid stream and what it holds. */
     record Valid(byte[] gz, byte[] data) {
+        @Override
+        public String toString() { // what a shrunk failure needs to be reproduced
+            return "gzip of " + data.length + " bytes: " + (gz.length <= 512
+                    ? java.util.HexFormat.of().formatHex(gz) : gz.length + " bytes");
+        }
     }
 
     /** One change to a stream, applied with a seed so that jqwik can shrink the rest. */
@@ -127,15 +137,19 @@ class GzipFuzzTest {
         Statistics.label("mutation").collect(mutation);
         Statistics.label("outcome").collect(java.error() == null ? "decoded" : java.error().name());
         if (!isal.sameAs(java)) {
-            // The one difference allowed: zlib refuses a Huffman code that is incomplete or
-            // over-subscribed; ISA-L decodes on with it, and what it then reads is wrong, which
-            // the CRC-32 (or the input ending too soon) shows. Either way the stream is refused.
-            assertThat(java.error()).as("native: %s, java: %s", isal, java).isEqualTo(GzipException.Kind.CORRUPT_DATA);
-            assertThat(java.detail()).as("native: %s, java: %s", isal, java)
-                    .matches("invalid (literal/lengths|distances|code lengths) set");
-            assertThat(isal.error()).as("native: %s, java: %s", isal, java).isIn(GzipException.Kind.CHECKSUM_MISMATCH,
-                    GzipException.Kind.LENGTH_MISMATCH, GzipException.Kind.TRUNCATED, GzipException.Kind.CORRUPT_DATA);
-            Statistics.label("a Huffman code zlib refuses and ISA-L takes").collect(isal.error());
+            // The engines disagree only on where invalid deflate data fails, never on whether a
+            // stream decodes. zlib refuses a Huffman code that is incomplete or over-subscribed,
+            // which ISA-L decodes with, and then what it reads is wrong: its CRC-32 check fails,
+            // or the input ends first. ISA-L refuses some codes (an empty one) that zlib takes
+            // until the input ends. Either way the stream is refused.
+            String both = "native: " + isal + ", java: " + java;
+            assertThat(List.of(isal.error(), java.error())).as(both).doesNotContainNull()
+                    .contains(GzipException.Kind.CORRUPT_DATA);
+            assertThat(List.of(isal.error(), java.error())).as(both).allMatch(DAMAGED_DEFLATE::contains);
+            if (java.error() == GzipException.Kind.CORRUPT_DATA) {
+                assertThat(java.detail()).as(both).matches("invalid (literal/lengths|distances|code lengths) set");
+            }
+            Statistics.label("engines refusing differently").collect(isal.error() + " / " + java.error());
         }
         if (mutation == Mutation.NONE || mutation == Mutation.APPEND_ZEROS) {
             assertThat(java.error()).as("a valid stream: %s", java).isNull();
