@@ -9,11 +9,12 @@ import java.util.Locale;
  * Opens gzip streams with the fastest engine this JVM can use: ISA-L's inflate through the JNI
  * shim carried in the jar, else (another architecture, no usable temporary directory, or
  * {@code -Dkiln.inflate=java}) the JDK's {@link java.util.zip.Inflater}. Both decode every
- * member, check each trailer, and refuse the same inputs, with the same
- * {@link GzipException.Kind} but in one case: a Huffman code that zlib refuses as incomplete
- * or over-subscribed, ISA-L decodes with, and then its checksum check (or the input's end)
- * fails instead. {@code -Dkiln.inflate=native} makes a missing shim an error instead of a
- * fallback.
+ * member, check each trailer, and decode and refuse the same inputs. The kind of refusal
+ * ({@link GzipException.Kind}) differs only for invalid deflate data that one of them notices
+ * later than the other: a Huffman code zlib refuses as incomplete, ISA-L decodes with until its
+ * checksum check (or the input's end) fails; an empty one ISA-L refuses, zlib takes until the
+ * input ends (GzipFuzzTest). {@code -Dkiln.inflate=native} makes a missing shim an error
+ * instead of a fallback.
  */
 public final class Gunzip {
     /** Compressed bytes read from the source at a time. */
