@@ -63,6 +63,7 @@ public final class BuildCommand implements Callable<Integer> {
         Path file = flags.get(BuildKeys.SPEC_FILE);
         BuildSpec resolved = file == null ? BuildSpec.empty() : SpecFile.read(file);
         resolved.overlay(flags);
+        resolved.machine();   // checks across keys (unique container names, init), --print-spec too
         return resolved;
     }
 

@@ -2,6 +2,7 @@ package dev.kiln.cli;
 
 import dev.kiln.ext4.Ext4Limits;
 import dev.kiln.guest.GuestConfig;
+import dev.kiln.guest.MachineLayout;
 import dev.kiln.output.Compression;
 import dev.kiln.output.OutputFormat;
 import dev.kiln.output.OutputPlan;
@@ -95,11 +96,15 @@ final class BuildKeys {
             .flagMeaning(false, "Do not create a jbd2 journal.", "--no-journal");
 
     // ---- Booting: init, agent, image config, files ----
-    static final SpecKey<String> INIT = value("init", Kinds.choice("auto", "kiln", "none")).section(GUEST)
-            .defaultValue("auto")
+    /** A single value is the init mode; a list, the init images of a composed machine ({@link InitChoice}). */
+    static final SpecKey<InitChoice> INIT = value("init", InitChoice.KIND).section(GUEST)
+            .defaultValue(InitChoice.mode("auto"))
             .flag("auto|kiln|none", "auto: keep the image's own init system (systemd, OpenRC, busybox init) when it "
-                    + "has one and its Entrypoint/Cmd is empty or that init; else install kiln-init as /sbin/init. "
-                    + "kiln: always kiln-init. none: no init.", "--init");
+                    + "has one and its Entrypoint/Cmd is empty or that init, and the root holds no composed machine; "
+                    + "else install kiln-init as /sbin/init. kiln: always kiln-init. none: no init.", "--init")
+            .flag(Kinds.LIST, "REF", "An image merged into the root before SOURCE, in order, a later one winning "
+                    + "(repeatable; init: [REF...] in the spec file); kiln-init is then the init.", "--init-image")
+            .readFlags(BuildKeys::initFromFlags);
 
     static final SpecKey<Path> AGENT_PATH = value("path", Kinds.HOST_FILE);
     static final SpecKey<String> AGENT_DEST = value("dest", Kinds.TEXT)
@@ -160,6 +165,18 @@ final class BuildKeys {
     static final SpecKey<String> WORKDIR = value("workdir", Kinds.TEXT).section(GUEST)
             .flag("DIR", "Replaces the image's WorkingDir.", "--workdir");
 
+    // ---- A composed machine (issue 13): containers run by kiln-init; init images are init: above ----
+    static final ContainerKeys ONBOOT = ContainerKeys.of(MachineLayout.Kind.ONBOOT);
+    static final ContainerKeys SERVICES = ContainerKeys.of(MachineLayout.Kind.SERVICE);
+    static final ContainerKeys ONSHUTDOWN = ContainerKeys.of(MachineLayout.Kind.ONSHUTDOWN);
+    /** The three lists, in the order kiln-init runs them. */
+    static final List<ContainerKeys> CONTAINER_LISTS = List.of(ONBOOT, SERVICES, ONSHUTDOWN);
+    static final SpecKey<String> ONBOOT_FAILURE = value("onboot_failure", Kinds.choice("continue", "poweroff"))
+            .section(GUEST).defaultValue("continue")
+            .flag("continue|poweroff", "What a failed onboot container does to a composed machine: continue "
+                    + "booting, or poweroff (onshutdown still runs; the machine's status is the container's).",
+                    "--onboot-failure");
+
     // ---- Registries (command line only) ----
     static final SpecKey<String> CREDS = flagOnly(Kinds.TEXT).section(REGISTRY)
             .flag("USER:PASS", "Registry credentials (overrides docker/podman config).", "--creds");
@@ -183,6 +200,7 @@ final class BuildKeys {
     static final List<SpecKey<?>> ALL = List.of(IMAGE, PLATFORM, OUTPUT_LIST, KERNEL, STRICT,
             SIZE, HEADROOM, INODES, LABEL, JOURNAL,
             INIT, AGENT, SCRIPT, FILES, ENV, HOSTNAME, DNS, ENTRYPOINT, CMD, USER, WORKDIR,
+            ONBOOT.list, SERVICES.list, ONSHUTDOWN.list, ONBOOT_FAILURE,
             CREDS, INSECURE_REGISTRIES, CA_CERT, CACHE_DIR, SPEC_FILE, PRINT_SPEC, QUIET);
 
     /** What kiln inspect and kiln pull take: how to find and fetch an image. */
@@ -193,6 +211,27 @@ final class BuildKeys {
 
     private static boolean isId(long id) {
         return id >= 0 && id <= Ext4Limits.MAX_ID;
+    }
+
+    /** --init MODE or --init-image REF... (not both): the two shapes of init:. */
+    private static void initFromFlags(SpecKey.FlagValues given, SpecMap into) {
+        List<String> mode = given.texts(INIT.flag("--init"));
+        List<String> images = given.texts(INIT.flag("--init-image"));
+        if (mode != null && images != null) {
+            throw new Origin.OnCommandLine("--init-image", images)
+                    .error(new SpecProblem("give --init or --init-image, not both (init images mean kiln-init)"));
+        }
+        if (mode != null) {
+            Origin origin = new Origin.OnCommandLine("--init", mode);
+            try {
+                into.put(INIT, INIT.fromFlag(mode, given.base()), origin);
+            } catch (SpecProblem p) {
+                throw origin.error(p);
+            }
+        } else if (images != null) {
+            into.put(INIT, InitChoice.images(images.stream().map(r -> Kinds.resolveImage(r, given.base())).toList()),
+                    new Origin.OnCommandLine("--init-image", images));
+        }
     }
 
     /** --agent FILE[:DEST] sets the agent's path and destination (the default one when DEST is left out). */

@@ -1,6 +1,7 @@
 package dev.kiln.cli;
 
 import dev.kiln.KilnException;
+import dev.kiln.compose.MachineStream;
 import dev.kiln.entry.Entry;
 import dev.kiln.entry.EntrySink;
 import dev.kiln.entry.EntryStream;
@@ -11,6 +12,7 @@ import dev.kiln.output.OutputPlan;
 import dev.kiln.output.OutputSession;
 import dev.kiln.output.WrittenOutputs;
 import dev.kiln.image.Image;
+import dev.kiln.image.ImageConfig;
 import dev.kiln.image.SourceOptions;
 import dev.kiln.source.Sources;
 import dev.kiln.image.Platform;
@@ -20,6 +22,8 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * source -> flatten -> guest -> outputs: the one place that knows every stage. How the
@@ -49,6 +53,9 @@ public final class BuildPipeline {
 
     /** Builds every output of the request. */
     public BuildResult run(BuildRequest request) throws IOException {
+        if (request.machine() != null) {
+            return runMachine(request);
+        }
         long started = System.nanoTime();
         // Before the source is opened: a bad target costs no download and changes nothing.
         OutputChecks.check(request.plan(), request.source());
@@ -66,6 +73,39 @@ public final class BuildPipeline {
                 return build(request, () -> GuestStage.apply(Flattener.flatten(image), image.config(),
                         request.guest(), request.timestamp(), platform), options.withEvents(progress), progress,
                         metered.meter(), resolvedImage, started, resolved);
+            }
+        }
+    }
+
+    /**
+     * A composed machine (issue 13): every image opened first, then one pass: the root's images
+     * merged and each container's flattened under its directory ({@link MachineStream}), then the
+     * guest stage, with kiln-init as init, into every output.
+     */
+    private BuildResult runMachine(BuildRequest request) throws IOException {
+        long started = System.nanoTime();
+        MachineSpec spec = request.machine();
+        List<String> references = new ArrayList<>();
+        if (request.source() != null) {
+            references.add(request.source());
+        }
+        spec.images().forEach(ref -> references.add(ref.reference()));
+        OutputChecks.check(request.plan(), references);
+        try (Progress progress = Progress.onStderr(log, quiet)) {
+            progress.phase("resolving " + references.size() + " images");
+            SourceOptions options = request.sourceOptions() == null ? SourceOptions.defaults()
+                    : request.sourceOptions();
+            try (MachineSources sources = MachineSources.open(request.source(), spec, options.withEvents(progress),
+                    options.platform())) {
+                long resolved = System.nanoTime();
+                Image main = sources.main();
+                BuildResult.Image resolvedImage = new BuildResult.Image(
+                        main == null ? null : main.manifestDigest().orElse(null),
+                        main == null ? null : main.configDigest().orElse(null), sources.platform(), sources.layers());
+                return build(request, () -> GuestStage.apply(MachineStream.open(sources.machine(), request.timestamp()),
+                                main == null ? ImageConfig.empty() : main.config(), request.guest(), request.timestamp(),
+                                sources.platform()), options.withEvents(progress), progress, sources.meter(),
+                        resolvedImage, started, resolved);
             }
         }
     }

@@ -16,7 +16,6 @@ import dev.kiln.image.SourceOptions;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 import static dev.kiln.cli.BuildKeys.*;
 
@@ -52,7 +51,8 @@ final class BuildSpec {
 
     BuildRequest toRequest(long timestamp) {
         String image = get(IMAGE);
-        if (image == null) {
+        MachineSpec machine = machine();
+        if (image == null && machine == null) {
             throw new KilnException("build: no image; give SOURCE or image: in the spec file");
         }
         List<OutputSpec> specs = new ArrayList<>();
@@ -69,7 +69,21 @@ final class BuildSpec {
         }
         OutputPlan plan = new OutputPlan(specs, Boolean.TRUE.equals(get(STRICT)),
                 new OutputPlan.KernelSpec(get(KERNEL_PATH), get(KERNEL_IMAGE), get(KERNEL_CMDLINE)));
-        return new BuildRequest(image, sourceOptions(), ext4Options(timestamp), guest(), timestamp, plan);
+        return new BuildRequest(image, sourceOptions(), ext4Options(timestamp), guest(), timestamp, plan, machine);
+    }
+
+    /**
+     * The composed machine (init images, containers), or null for a plain build. kiln-init runs
+     * the containers, so it must be the init: init: none is refused, auto means kiln.
+     */
+    MachineSpec machine() {
+        MachineSpec machine = MachineSpec.of(values);
+        InitChoice init = get(INIT);
+        if (machine != null && init != null && init.mode().equals("none")) {
+            throw values.origin(INIT).error(new SpecProblem("none", "a composed machine needs kiln-init as its init, "
+                    + "which runs its containers; leave init out or give kiln"));
+        }
+        return machine;
     }
 
     SourceOptions sourceOptions() {
@@ -100,8 +114,10 @@ final class BuildSpec {
     }
 
     GuestConfig guest() {
+        boolean composed = MachineSpec.of(values) != null;
         GuestConfig.Builder guest = GuestConfig.builder()
-                .init(GuestConfig.InitMode.valueOf(values.getOrDefault(INIT).toUpperCase(Locale.ROOT)))
+                .init(composed ? GuestConfig.InitMode.KILN : values.getOrDefault(INIT).initMode())
+                .poweroffOnOnbootFailure("poweroff".equals(get(ONBOOT_FAILURE)))
                 .agent(get(AGENT_PATH), get(AGENT_DEST))
                 .agentArgs(get(AGENT_ARGS))
                 .agentEnv(get(AGENT_ENV))

@@ -85,16 +85,16 @@ final class Kinds {
     static final Kind<String> IMAGE = scalar("an image reference", ANY, Kinds::resolveImage);
 
     /** Strings; a single value in YAML is a list of one, a flag gives one per use. */
-    static final ListKind LIST = new ListKind(false, false, null, null);
+    static final ListKind LIST = new ListKind(false, false, null, null, null);
 
     /**
      * A command line: as {@link #LIST}, except that a flag given once takes a JSON array
      * ({@code --cmd '["a", "b c"]'}) or, when empty, clears it.
      */
-    static final ListKind ARGV = new ListKind(true, false, Kinds::hasNoNul, "contains a NUL byte");
+    static final ListKind ARGV = new ListKind(true, false, Kinds::hasNoNul, "contains a NUL byte", null);
 
     /** Environment entries NAME=VALUE: a list of them, or in YAML a mapping NAME: VALUE. */
-    static final ListKind ENV = new ListKind(false, true, GuestConfig::isEnvironmentEntry, "expected NAME=VALUE");
+    static final ListKind ENV = new ListKind(false, true, GuestConfig::isEnvironmentEntry, "expected NAME=VALUE", null);
 
     private Kinds() {
     }
@@ -173,13 +173,20 @@ final class Kinds {
      * @param argv             a flag given once may hold a JSON array, or clear the list with ""
      * @param nameValueMapping in YAML, a mapping NAME: VALUE may stand for the list NAME=VALUE...
      * @param problem          what is wrong with an item that {@code rule} rejects
+     * @param explain          what is wrong with an item, in its own words, or null when nothing is
+     *                         (checked after {@code rule}; null for none)
      */
-    record ListKind(boolean argv, boolean nameValueMapping, Predicate<String> rule, String problem)
-            implements Kind<List<String>> {
+    record ListKind(boolean argv, boolean nameValueMapping, Predicate<String> rule, String problem,
+                    Function<String, String> explain) implements Kind<List<String>> {
 
         /** This kind, with every item checked by {@code itemRule}. */
         ListKind each(Predicate<String> itemRule, String itemProblem) {
-            return new ListKind(argv, nameValueMapping, itemRule, itemProblem);
+            return new ListKind(argv, nameValueMapping, itemRule, itemProblem, explain);
+        }
+
+        /** This kind, with every item checked by {@code why}: null for a good item, else what is wrong with it. */
+        ListKind each(Function<String, String> why) {
+            return new ListKind(argv, nameValueMapping, rule, problem, why);
         }
 
         @Override
@@ -237,6 +244,10 @@ final class Kinds {
         private void checkItem(String item, int line) {
             if (rule != null && !rule.test(item)) {
                 throw new SpecProblem(item.replace('\0', '?'), problem).at(line);
+            }
+            String why = explain == null ? null : explain.apply(item);
+            if (why != null) {
+                throw new SpecProblem(item.replace('\0', '?'), why).at(line);
             }
         }
 

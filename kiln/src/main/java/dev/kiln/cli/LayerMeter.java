@@ -34,6 +34,11 @@ final class LayerMeter {
         return new LayerMeter(List.of());
     }
 
+    /** One meter over the layers of every meter in {@code meters}: several images read in one build. */
+    static LayerMeter combined(List<LayerMeter> meters) {
+        return new LayerMeter(meters.stream().flatMap(m -> m.layers.stream()).toList());
+    }
+
     /** {@code image} with every layer counted; {@link #fraction()} of the meter tells how far. */
     static Metered wrap(Image image) {
         List<Counted> layers = image.layers().stream().map(Counted::new).toList();

@@ -15,6 +15,13 @@ sealed interface Origin {
     /** What the user called {@code key} where this value came from: a YAML key or a flag. */
     String name(SpecKey<?> key);
 
+    /**
+     * Where the value came from, as the start of a message about it: {@code kiln.yaml:7: agent.path}
+     * or {@code --agent FILE}; for problems found after the spec was read (an image that does
+     * not resolve).
+     */
+    String where();
+
     /** A key of the spec file, at a line. */
     record InFile(String file, int line, String key) implements Origin {
         @Override
@@ -26,6 +33,11 @@ sealed interface Origin {
         @Override
         public String name(SpecKey<?> key) {
             return key.path();
+        }
+
+        @Override
+        public String where() {
+            return file + ":" + line + ": " + key;
         }
     }
 
@@ -50,6 +62,11 @@ sealed interface Origin {
         @Override
         public String name(SpecKey<?> key) {
             return key.flags().isEmpty() ? key.path() : key.flags().get(0).name();
+        }
+
+        @Override
+        public String where() {
+            return texts.isEmpty() ? flag : flag + " " + String.join(" ", texts);
         }
     }
 }

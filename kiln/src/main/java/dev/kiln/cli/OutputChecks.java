@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -23,9 +24,16 @@ final class OutputChecks {
     }
 
     static void check(OutputPlan plan, String source) throws IOException {
+        check(plan, source == null ? List.of() : List.of(source));
+    }
+
+    /** As {@link #check(OutputPlan, String)} for a build that reads several sources (a composed machine). */
+    static void check(OutputPlan plan, List<String> sources) throws IOException {
         OutputSession.checkTargets(plan);
-        if (source != null && source.startsWith("dir:") && source.length() > "dir:".length()) {
-            checkOutsideSource(plan, Path.of(source.substring("dir:".length())));
+        for (String source : sources) {
+            if (source.startsWith("dir:") && source.length() > "dir:".length()) {
+                checkOutsideSource(plan, Path.of(source.substring("dir:".length())));
+            }
         }
     }
 

@@ -72,7 +72,9 @@ final class Additions {
         List<String> argv = concat(effective.entrypoint(), effective.cmd());
         InitSystem system = InitSystem.detect(tree);
         InitMode mode = guest.init();
-        boolean keepImageInit = mode == InitMode.AUTO && system != InitSystem.NONE
+        // A root with a composed machine's containers needs kiln-init to run them: auto never
+        // keeps the image's own init there (it would leave the containers unstarted).
+        boolean keepImageInit = mode == InitMode.AUTO && system != InitSystem.NONE && !isMachine()
                 && (argv.isEmpty() || InitSystem.startsInit(argv));
         if (mode == InitMode.AUTO && !keepImageInit) {
             mode = InitMode.KILN;
@@ -112,20 +114,35 @@ final class Additions {
         return out;
     }
 
+    /** Whether the tree holds a composed machine's containers, where kiln-init looks for them. */
+    private boolean isMachine() {
+        for (MachineLayout.Kind kind : MachineLayout.Kind.values()) {
+            if (tree.isDirectory(MachineLayout.CONTAINERS + "/" + kind.dir())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     ImageConfig effectiveConfig() {
         List<String> entrypoint = guest.entrypoint() != null ? guest.entrypoint() : image.entrypoint();
         // a new entrypoint drops the image's Cmd, as `docker run --entrypoint` does
         List<String> cmd = guest.cmd() != null ? guest.cmd() : guest.entrypoint() != null ? List.of() : image.cmd();
-        List<String> env = new ArrayList<>(image.env());
-        for (String kv : guest.env()) {
+        return new ImageConfig(entrypoint, cmd, mergeEnv(image.env(), guest.env()),
+                guest.workdir() != null ? guest.workdir() : image.workingDir(),
+                guest.user() != null ? guest.user() : image.user(),
+                image.exposedPorts(), image.labels());
+    }
+
+    /** {@code base} with each NAME=VALUE of {@code over} replacing the entry of that NAME (or added). */
+    static List<String> mergeEnv(List<String> base, List<String> over) {
+        List<String> env = new ArrayList<>(base);
+        for (String kv : over) {
             String key = kv.substring(0, kv.indexOf('=') + 1);
             env.removeIf(e -> e.startsWith(key) || e.equals(key.substring(0, key.length() - 1)));
             env.add(kv);
         }
-        return new ImageConfig(entrypoint, cmd, env,
-                guest.workdir() != null ? guest.workdir() : image.workingDir(),
-                guest.user() != null ? guest.user() : image.user(),
-                image.exposedPorts(), image.labels());
+        return env;
     }
 
     private byte[] initConf(ImageConfig effective) {
@@ -150,6 +167,9 @@ final class Additions {
         }
         if (guest.script() != null) {
             conf.put(InitConf.Key.SCRIPT, "/" + SCRIPT_PATH);
+        }
+        if (guest.poweroffOnOnbootFailure()) {
+            conf.put(InitConf.Key.ONBOOT_FAILURE, "poweroff");
         }
         return conf.bytes();
     }

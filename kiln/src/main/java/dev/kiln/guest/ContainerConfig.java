@@ -64,38 +64,59 @@ public record ContainerConfig(List<String> command, List<String> env, String cwd
      */
     public record Bind(String source, String target, boolean readOnly) {
         public Bind {
-            checkPath("bind " + source + ":" + target, source);
-            checkPath("bind " + source + ":" + target, target);
-            if (target.replace("/", "").isEmpty()) {
-                throw new KilnException("bind " + source + ":" + target + ": cannot mount over the container's root");
+            String problem = problem(source, target);
+            if (problem != null) {
+                throw new KilnException("bind " + source + ":" + target + ": " + problem);
             }
         }
 
         /** {@code SOURCE:TARGET[:ro|rw]}, as in a spec's {@code binds}. */
         public static Bind parse(String spec) {
+            String problem = problem(spec);
+            if (problem != null) {
+                throw new KilnException("bind " + spec + ": " + problem);
+            }
+            String[] parts = spec.split(":", -1);
+            return new Bind(parts[0], parts[1], parts.length == 3 && parts[2].equals("ro"));
+        }
+
+        /** What is wrong with {@code spec} as {@code SOURCE:TARGET[:ro|rw]}, or null when {@link #parse} takes it. */
+        public static String problem(String spec) {
             String[] parts = spec.split(":", -1);
             if (parts.length < 2 || parts.length > 3) {
-                throw new KilnException("bind " + spec + ": expected SOURCE:TARGET[:ro|rw]");
+                return "expected SOURCE:TARGET[:ro|rw]";
             }
             if (parts.length == 3 && !parts[2].equals("ro") && !parts[2].equals("rw")) {
-                throw new KilnException("bind " + spec + ": the option must be ro or rw, not " + parts[2]);
+                return "the option must be ro or rw, not " + parts[2];
             }
-            return new Bind(parts[0], parts[1], parts.length == 3 && parts[2].equals("ro"));
+            return problem(parts[0], parts[1]);
+        }
+
+        private static String problem(String source, String target) {
+            String problem = pathProblem(source);
+            if (problem == null) {
+                problem = pathProblem(target);
+            }
+            if (problem == null && target.replace("/", "").isEmpty()) {
+                problem = "cannot mount over the container's root";
+            }
+            return problem;
         }
 
         String wire() {
             return source + ":" + target + ":" + (readOnly ? "ro" : "rw");
         }
 
-        private static void checkPath(String what, String path) {
+        private static String pathProblem(String path) {
             if (!path.startsWith("/") || path.indexOf(':') >= 0 || path.indexOf('\0') >= 0) {
-                throw new KilnException(what + ": " + path + " is not an absolute path (without ':')");
+                return path.replace('\0', '?') + " is not an absolute path (without ':')";
             }
             for (String part : path.split("/")) {
                 if (part.equals(".") || part.equals("..")) {
-                    throw new KilnException(what + ": " + path + " has a '" + part + "' component");
+                    return path + " has a '" + part + "' component";
                 }
             }
+            return null;
         }
     }
 
@@ -144,22 +165,36 @@ public record ContainerConfig(List<String> command, List<String> env, String cwd
         return new ContainerConfig(command, null, null, null, null, null, null, null, false, 0, null);
     }
 
+    /** Whether {@code name} is a capability kiln-init knows: CAP_NET_RAW, net_raw or ALL, in any case. */
+    public static boolean isCapability(String name) {
+        return canonicalName(name) != null;
+    }
+
+    /** What {@link #isCapability} asks of a capability, for messages. */
+    public static final String CAPABILITY_RULE = "not a Linux capability Kiln knows (CAP_CHOWN ... "
+            + "CAP_CHECKPOINT_RESTORE, or ALL)";
+
     /** "net_raw", "CAP_NET_RAW", "all"... as CAP_NET_RAW or ALL; unknown names are errors. */
     private static List<String> canonical(List<String> names) {
         List<String> out = new ArrayList<>();
         for (String name : names) {
-            String upper = name.toUpperCase(Locale.ROOT);
-            String cap = upper.startsWith("CAP_") ? upper : "CAP_" + upper;
-            if (cap.equals("CAP_ALL")) {
-                out.add("ALL");
-            } else if (CAPABILITIES.contains(cap)) {
-                out.add(cap);
-            } else {
-                throw new KilnException("capability " + name + ": not a Linux capability Kiln knows (CAP_CHOWN ... "
-                        + "CAP_CHECKPOINT_RESTORE, or ALL)");
+            String cap = canonicalName(name);
+            if (cap == null) {
+                throw new KilnException("capability " + name + ": " + CAPABILITY_RULE);
             }
+            out.add(cap);
         }
         return List.copyOf(out);
+    }
+
+    /** CAP_NET_RAW for "net_raw" or "CAP_NET_RAW", ALL for "all"; null for a name kiln-init does not know. */
+    private static String canonicalName(String name) {
+        String upper = name.toUpperCase(Locale.ROOT);
+        String cap = upper.startsWith("CAP_") ? upper : "CAP_" + upper;
+        if (cap.equals("CAP_ALL")) {
+            return "ALL";
+        }
+        return CAPABILITIES.contains(cap) ? cap : null;
     }
 
     private static void noNul(String key, String value) {

@@ -26,11 +26,13 @@ import java.util.regex.Pattern;
  * @param user       replaces the image's User (name or uid, optionally :group or :gid), or null
  * @param workdir    replaces the image's WorkingDir, or null
  * @param files      host files copied into the image
+ * @param poweroffOnOnbootFailure a composed machine stops when one of its onboot containers fails
+ *                   ({@code onboot_failure=poweroff} in init.conf); otherwise the boot goes on
  */
 public record GuestConfig(InitMode init, Path agent, String agentDest, List<String> agentArgs,
                           List<String> agentEnv, Path script, String hostname, List<String> dns,
                           List<String> env, List<String> entrypoint, List<String> cmd, String user,
-                          String workdir, List<FileSpec> files) {
+                          String workdir, List<FileSpec> files, boolean poweroffOnOnbootFailure) {
 
     public static final String DEFAULT_AGENT_DEST = "/usr/local/bin/kiln-agent";
 
@@ -111,7 +113,7 @@ public record GuestConfig(InitMode init, Path agent, String agentDest, List<Stri
 
     public GuestConfig withInit(InitMode mode) {
         return new GuestConfig(mode, agent, agentDest, agentArgs, agentEnv, script, hostname, dns, env,
-                entrypoint, cmd, user, workdir, files);
+                entrypoint, cmd, user, workdir, files, poweroffOnOnbootFailure);
     }
 
     public static Builder builder() {
@@ -154,6 +156,7 @@ public record GuestConfig(InitMode init, Path agent, String agentDest, List<Stri
         private String user;
         private String workdir;
         private final List<FileSpec> files = new ArrayList<>();
+        private boolean poweroffOnOnbootFailure;
 
         private Builder() {
         }
@@ -231,9 +234,15 @@ public record GuestConfig(InitMode init, Path agent, String agentDest, List<Stri
             return this;
         }
 
+        /** A composed machine stops when an onboot container fails (default: the boot goes on). */
+        public Builder poweroffOnOnbootFailure(boolean value) {
+            poweroffOnOnbootFailure = value;
+            return this;
+        }
+
         public GuestConfig build() {
             return new GuestConfig(init, agent, agentDest, agentArgs, agentEnv, script, hostname, dns, env,
-                    entrypoint, cmd, user, workdir, files);
+                    entrypoint, cmd, user, workdir, files, poweroffOnOnbootFailure);
         }
     }
 }

@@ -63,9 +63,16 @@ public final class MachineLayout {
      * {@code /var/log/NAME.log}, so letters, digits, '-', '_' and '.', starting with a letter or digit.
      */
     public static void checkName(String name) {
-        if (name == null || !NAME.matcher(name).matches()) {
-            throw new KilnException("name " + name + ": use 1 to 63 letters, digits, '-', '_' or '.', starting with a "
-                    + "letter or digit");
+        if (!isName(name)) {
+            throw new KilnException("name " + name + ": " + NAME_RULE);
         }
+    }
+
+    /** What {@link #checkName} asks of a name, for messages. */
+    public static final String NAME_RULE = "use 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit";
+
+    /** Whether {@code name} may name a container (see {@link #checkName}). */
+    public static boolean isName(String name) {
+        return name != null && NAME.matcher(name).matches();
     }
 }

@@ -73,6 +73,104 @@ class BuildKeysTest {
     }
 
     List<Row> rows() {
+        List<Row> all = new ArrayList<>(baseRows());
+        all.addAll(composeRows());
+        return all;
+    }
+
+    /** The keys of a composed machine (issue 13): init images, the three container lists, onboot_failure. */
+    List<Row> composeRows() {
+        String rule = "use 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit";
+        String caps = "not a Linux capability Kiln knows (CAP_CHOWN ... CAP_CHECKPOINT_RESTORE, or ALL)";
+        String unique = "names are unique across onboot, services and onshutdown (each is a host name, a log file, "
+                + "a console prefix)";
+        return List.of(
+                new Row(INIT, List.of("--init-image", "tar:" + at("base.tar"), "--init-image", "oci:" + at("l") + ":t"),
+                        "init:\n  - tar:base.tar\n  - oci:l:t",
+                        file("init: []", "FILE:1: init: expected auto, kiln, none or a list of image references, got "
+                                + "an empty list"),
+                        file("init: {a: b}", "FILE:1: init: expected auto, kiln, none or a list of image references, "
+                                + "got a mapping"),
+                        file("init:\n  - tar:a\n  - [x]", "FILE:3: init: expected an image reference, got a list"),
+                        file("init: none\nservices:\n  - {name: web, image: tar:w}", "FILE:1: init: none: a composed "
+                                + "machine needs kiln-init as its init, which runs its containers; leave init out or "
+                                + "give kiln"),
+                        flag("--init-image tar:x: give --init or --init-image, not both (init images mean kiln-init)",
+                                "--init", "kiln", "--init-image", "tar:x")),
+                new Row(ONBOOT_FAILURE, List.of("--onboot-failure", "poweroff"), "onboot_failure: poweroff",
+                        file("onboot_failure: halt", "FILE:1: onboot_failure: expected continue or poweroff, got 'halt'"),
+                        flag("--onboot-failure halt: expected continue or poweroff", "--onboot-failure", "halt")),
+                new Row(ONBOOT.list, null, """
+                        onboot:
+                          - name: setup
+                            image: oci:images:setup
+                            command: [/bin/sh, -c, "echo ready > /run/state/flag"]
+                            binds: [/run/state:/run/state]
+                            env: {MODE: demo}
+                            user: "0:0"
+                            cwd: /srv
+                            capabilities: [CAP_CHOWN, net_raw]
+                            net: none
+                            readonly: true
+                            timeout: 30
+                          - {name: second, image: tar:second.tar}
+                        """,
+                        file("onboot:\n  - {name: a, image: tar:a, timeout: -1}",
+                                "FILE:2: onboot[0].timeout: -1: must be 0 (no limit) to 1000000 seconds"),
+                        file("onboot:\n  - {name: a, image: tar:a, command: []}",
+                                "FILE:2: onboot[0].command: []: empty; leave command out to run the image's "
+                                        + "Entrypoint and Cmd"),
+                        file("onboot:\n  - {name: a, image: tar:a}\nservices:\n  - {name: b, image: tar:b}\n"
+                                + "onshutdown:\n  - name: a\n    image: tar:c",
+                                "FILE:6: onshutdown[0].name: a: also the name of onboot[0] (line 2); " + unique))
+                        .covering(ONBOOT.name, ONBOOT.image, ONBOOT.command, ONBOOT.binds, ONBOOT.env, ONBOOT.user,
+                                ONBOOT.cwd, ONBOOT.capabilities, ONBOOT.net, ONBOOT.readonly, ONBOOT.timeout),
+                new Row(SERVICES.list, null, """
+                        services:
+                          - name: web
+                            image: docker.io/library/nginx:alpine
+                            binds: [/run/state:/state:ro]
+                            env: [MODE=demo]
+                            user: "101:101"
+                            capabilities: [CAP_NET_BIND_SERVICE]
+                            net: host
+                            cwd: /
+                            command: [nginx, -g, daemon off;]
+                            readonly: false
+                        """,
+                        file("services:\n  - {name: -web, image: tar:w}", "FILE:2: services[0].name: -web: " + rule),
+                        file("services:\n  - {image: tar:w}", "FILE:2: services[0]: name is missing"),
+                        file("services:\n  - {name: web}", "FILE:2: services[0]: image is missing"),
+                        file("services:\n  - name: web\n    image: tar:w\n    binds:\n      - /ok:/ok\n"
+                                + "      - run/state:/s", "FILE:6: services[0].binds: run/state:/s: run/state is not "
+                                + "an absolute path (without ':')"),
+                        file("services:\n  - name: web\n    image: tar:w\n    binds: [\"/run/../etc:/s\"]",
+                                "FILE:4: services[0].binds: /run/../etc:/s: /run/../etc has a '..' component"),
+                        file("services:\n  - name: web\n    image: tar:w\n    binds: [\"/a:/b:rshared\"]",
+                                "FILE:4: services[0].binds: /a:/b:rshared: the option must be ro or rw, not rshared"),
+                        file("services:\n  - name: web\n    image: tar:w\n    capabilities:\n      - CAP_CHOWN\n"
+                                + "      - CAP_FLY", "FILE:6: services[0].capabilities: CAP_FLY: " + caps),
+                        file("services:\n  - {name: web, image: tar:w, net: bridge}",
+                                "FILE:2: services[0].net: expected host or none, got 'bridge'"),
+                        file("services:\n  - {name: web, image: tar:w, cwd: srv}",
+                                "FILE:2: services[0].cwd: srv: must be an absolute path"),
+                        file("services:\n  - {name: web, image: tar:w}\n  - {name: web, image: tar:v}",
+                                "FILE:3: services[1].name: web: also the name of services[0] (line 2); " + unique),
+                        file("services:\n  - name: web\n    image: tar:w\n    timeout: 5",
+                                "FILE:4: services[0].timeout: unknown key; expected one of [binds, capabilities, command, "
+                                        + "cwd, env, image, name, net, readonly, user]"),
+                        file("services: {name: web}", "FILE:1: services: expected a list, got a mapping"))
+                        .covering(SERVICES.name, SERVICES.image, SERVICES.command, SERVICES.binds, SERVICES.env,
+                                SERVICES.user, SERVICES.cwd, SERVICES.capabilities, SERVICES.net, SERVICES.readonly),
+                new Row(ONSHUTDOWN.list, null, "onshutdown:\n  - {name: flush, image: oci:images:tools, command: [sync]}",
+                        file("onshutdown:\n  - {name: flush, image: tar:t, readonly: sure}",
+                                "FILE:2: onshutdown[0].readonly: expected true or false, got 'sure'"))
+                        .covering(ONSHUTDOWN.name, ONSHUTDOWN.image, ONSHUTDOWN.command, ONSHUTDOWN.binds,
+                                ONSHUTDOWN.env, ONSHUTDOWN.user, ONSHUTDOWN.cwd, ONSHUTDOWN.capabilities,
+                                ONSHUTDOWN.net, ONSHUTDOWN.readonly, ONSHUTDOWN.timeout));
+    }
+
+    List<Row> baseRows() {
         return List.of(
                 new Row(IMAGE, List.of("tar:" + at("root.tar")), "image: tar:root.tar",
                         file("image: [a, b]", "FILE:1: image: expected an image reference, got a list")),
@@ -130,7 +228,8 @@ class BuildKeysTest {
                 new Row(JOURNAL, List.of("--no-journal"), "journal: false",
                         file("journal: maybe", "FILE:1: journal: expected true or false, got 'maybe'")),
                 new Row(INIT, List.of("--init", "KILN"), "init: kiln",
-                        file("init: sysv", "FILE:1: init: expected auto, kiln or none, got 'sysv'"),
+                        file("init: sysv", "FILE:1: init: expected auto, kiln, none or a list of image references, "
+                                + "got 'sysv'"),
                         flag("--init sysv: expected auto, kiln or none", "--init", "sysv")),
                 new Row(AGENT, List.of("--agent", at("agent.sh") + ":/usr/local/bin/agent"),
                         "agent:\n  path: agent.sh\n  dest: /usr/local/bin/agent",
