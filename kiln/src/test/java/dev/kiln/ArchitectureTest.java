@@ -29,6 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <pre>
  * cli  ->  source (+ source.oci, source.registry)  ->  image (the contracts)
  *      ->  flatten -> guest -> ext4 (the writer) -> output      entry, tar, io: shared plumbing
+ *      ->  compose (several images as one stream: uses flatten and guest's layout)
  * </pre>
  */
 class ArchitectureTest {
@@ -48,7 +49,8 @@ class ArchitectureTest {
                 .importPackages("dev.kiln");
         // Guard against a rule passing because nothing was imported (a moved package, a classpath change).
         for (String pkg : new String[] {"dev.kiln.cli", "dev.kiln.image", "dev.kiln.source", "dev.kiln.source.oci",
-                "dev.kiln.source.registry", "dev.kiln.flatten", "dev.kiln.guest", "dev.kiln.output", "dev.kiln.ext4"}) {
+                "dev.kiln.source.registry", "dev.kiln.flatten", "dev.kiln.guest", "dev.kiln.output", "dev.kiln.ext4",
+                "dev.kiln.compose"}) {
             assertThat(classes.containPackage(pkg)).as(pkg + " imported").isTrue();
         }
     }
@@ -72,6 +74,20 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage("dev.kiln.flatten..", "dev.kiln.guest..",
                         "dev.kiln.output..", "dev.kiln.run..", "dev.kiln.cli..")
                 .because("data flows one way: a source hands out images and knows nothing of what is done with them")
+                .check(classes);
+    }
+
+    @Test
+    void composingOpensNoSourceAndWritesNoOutput() {
+        noClasses().that().resideInAPackage("dev.kiln.compose..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.kiln.source..", "dev.kiln.output..",
+                        "dev.kiln.cli..", "dev.kiln.run..")
+                .because("a composed machine is several opened images made into one entry stream, between flatten "
+                        + "and guest; the CLI opens the images")
+                .check(classes);
+        noClasses().that().resideInAnyPackage("dev.kiln.flatten..", "dev.kiln.guest..")
+                .should().dependOnClassesThat().resideInAPackage("dev.kiln.compose..")
+                .because("compose uses flatten and guest, not the other way round")
                 .check(classes);
     }
 

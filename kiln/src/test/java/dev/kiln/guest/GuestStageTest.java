@@ -136,6 +136,22 @@ class GuestStageTest {
         assertThat(out.get("sbin/init").entry().type()).isEqualTo(EntryType.FILE);
     }
 
+    /** A composed machine's containers run only under kiln-init: auto does not keep the image's init then. */
+    @Test
+    void autoInstallsKilnInitForAComposedMachineAndWritesItsOnbootFailureRule() throws Exception {
+        var plain = run(ImageConfig.empty(), guest(), dir("bin"), file("bin/busybox", "ELF"), dir("sbin"),
+                link("sbin/init", "/bin/busybox"), dir("containers"), file("containers/notes", "not a machine"));
+        assertThat(plain.get("sbin/init").entry().type()).as("no list directory: not a machine").isEqualTo(EntryType.SYMLINK);
+        assertThat(initConf(plain)).doesNotContain("onboot_failure=poweroff");
+
+        var machine = run(ImageConfig.empty(), GuestConfig.builder().poweroffOnOnbootFailure(true).build(),
+                dir("bin"), file("bin/busybox", "ELF"), dir("sbin"), link("sbin/init", "/bin/busybox"),
+                dir("containers"), dir("containers/services"), dir("containers/services/000-web"));
+        assertThat(machine.get("sbin/init").entry().type()).isEqualTo(EntryType.FILE);
+        assertThat(machine.get("sbin/init").content()).startsWith(0x7f, 'E', 'L', 'F');
+        assertThat(initConf(machine)).containsExactly("onboot_failure=poweroff");
+    }
+
     @Test
     void busyboxInittabIsExtended(@TempDir Path tmp) throws Exception {
         Path script = Files.writeString(tmp.resolve("s"), "#!/bin/sh\n");
