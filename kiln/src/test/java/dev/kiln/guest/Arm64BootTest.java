@@ -1,8 +1,5 @@
 package dev.kiln.guest;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.testing.Tools;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -10,14 +7,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -47,10 +40,9 @@ class Arm64BootTest {
         Path armBusybox = BootSupport.arm64Busybox();
         Path hostBusybox = Path.of(Tools.check("sh", "-c", "command -v busybox").trim());
         layout = tmp.resolve("layout");
-        Tools.check("umoci", "init", "--layout", layout.toString());
         image("amd64", hostBusybox);
         image("arm64", armBusybox);
-        index("busybox", "amd64", "arm64");
+        OciLayouts.index(layout, "busybox", "amd64", "arm64");
 
         armImage = tmp.resolve("arm64.ext4");
         armInitramfs = tmp.resolve("arm64.cpio.gz");
@@ -59,45 +51,11 @@ class Arm64BootTest {
         assertThat(build.exit()).as(build.err()).isZero();
     }
 
-    /** One busybox image per architecture, tagged with the architecture's name. */
+    /** One busybox image per architecture, tagged busybox-ARCH. */
     private static void image(String arch, Path busybox) throws IOException {
-        Path bundle = tmp.resolve("bundle-" + arch);
-        Tools.check("umoci", "new", "--image", layout + ":new-" + arch);
-        Tools.check("umoci", "unpack", "--image", layout + ":new-" + arch, bundle.toString());
-        BootSupport.busyboxRoot(bundle.resolve("rootfs"), busybox);
-        Tools.check("umoci", "repack", "--image", layout + ":new-" + arch, bundle.toString());
-        Tools.check("umoci", "config", "--image", layout + ":new-" + arch, "--tag", arch, "--os", "linux",
-                "--architecture", arch, "--config.entrypoint", "/usr/bin/show", "--config.cmd", "from-cmd",
-                "--config.env", "PATH=/usr/bin:/bin", "--config.env", "EXIT_CODE=42", "--config.user", "app",
-                "--config.workingdir", "/data/app");
-    }
-
-    /** Adds an image index under {@code tag} listing the images tagged {@code archs}, each with its platform. */
-    private static void index(String tag, String... archs) throws IOException, NoSuchAlgorithmException {
-        ObjectMapper json = new ObjectMapper();
-        Path indexJson = layout.resolve("index.json");
-        ObjectNode top = (ObjectNode) json.readTree(indexJson.toFile());
-        ObjectNode index = json.createObjectNode().put("schemaVersion", 2)
-                .put("mediaType", "application/vnd.oci.image.index.v1+json");
-        ArrayNode manifests = index.putArray("manifests");
-        for (String arch : archs) {
-            for (var d : top.path("manifests")) {
-                if (arch.equals(d.path("annotations").path("org.opencontainers.image.ref.name").asText())) {
-                    ObjectNode entry = ((ObjectNode) d.deepCopy()).without("annotations");
-                    entry.putObject("platform").put("os", "linux").put("architecture", arch);
-                    manifests.add(entry);
-                }
-            }
-        }
-        assertThat(manifests).hasSize(archs.length);
-        byte[] blob = json.writeValueAsBytes(index);
-        String hex = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(blob));
-        Files.write(layout.resolve("blobs/sha256/" + hex), blob);
-        ObjectNode ref = ((ArrayNode) top.get("manifests")).addObject()
-                .put("mediaType", "application/vnd.oci.image.index.v1+json")
-                .put("digest", "sha256:" + hex).put("size", blob.length);
-        ref.putObject("annotations").put("org.opencontainers.image.ref.name", tag);
-        json.writeValue(indexJson.toFile(), top);
+        OciLayouts.image(layout, tmp, "busybox-" + arch, arch, rootfs -> BootSupport.busyboxRoot(rootfs, busybox),
+                "--config.entrypoint", "/usr/bin/show", "--config.cmd", "from-cmd", "--config.env", "PATH=/usr/bin:/bin",
+                "--config.env", "EXIT_CODE=42", "--config.user", "app", "--config.workingdir", "/data/app");
     }
 
     private static BootSupport.CliRun run(String... args) {
