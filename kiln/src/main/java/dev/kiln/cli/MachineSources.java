@@ -10,17 +10,22 @@ import dev.kiln.source.Sources;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The images of a composed machine, opened: the CLI's part of composing, since flatten, compose
  * and guest never open a source. Every reference is opened (and its manifest and config
  * verified) before a layer is read, with the same options ({@code --platform} among them), so
  * that one that does not resolve fails the build at once, naming where it was given. All must
- * be of one platform: kiln-init and every container run on the same machine.
+ * be of one platform: kiln-init and every container run on the same machine. An image several
+ * containers use is opened once and flattened for each (its layers are read once per use).
  */
 final class MachineSources implements Closeable {
     private final List<Image> opened = new ArrayList<>();
+    /** Each reference is opened once, however many containers use it (a registry is asked once). */
+    private final Map<String, Image> byReference = new HashMap<>();
     private final List<LayerMeter> meters = new ArrayList<>();
     private Machine machine;
     private Image main;
@@ -101,6 +106,10 @@ final class MachineSources implements Closeable {
         String reference = ref.reference();
         String name = ref.where() == null ? reference
                 : ref.where().endsWith(" " + reference) ? ref.where() : ref.where() + ": " + reference;
+        Image shared = byReference.get(reference);
+        if (shared != null) {
+            return new Machine.Part(name, shared);
+        }
         Image image;
         try {
             image = Sources.open(reference, options);
@@ -117,6 +126,7 @@ final class MachineSources implements Closeable {
         opened.add(image);
         LayerMeter.Metered metered = LayerMeter.wrap(image);
         meters.add(metered.meter());
+        byReference.put(reference, metered.image());
         return new Machine.Part(name, metered.image());
     }
 
