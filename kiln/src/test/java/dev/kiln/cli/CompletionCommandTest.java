@@ -41,7 +41,7 @@ class CompletionCommandTest {
         Path script = script();
         assertThat(complete(script, "kiln bu")).containsExactly("build");
         assertThat(complete(script, "kiln ")).contains("build", "inspect", "run", "pull", "cache", "completion");
-        assertThat(complete(script, "kiln build --ini")).containsExactly("--init");
+        assertThat(complete(script, "kiln build --ini")).containsExactly("--init", "--init-image");
         assertThat(complete(script, "kiln build --init ")).containsExactly("auto", "kiln", "none");
         assertThat(complete(script, "kiln build --no-")).containsExactly("--no-journal");
         assertThat(complete(script, "kiln pull --cache")).containsExactly("--cache-dir");
