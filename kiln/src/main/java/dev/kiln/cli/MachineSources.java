@@ -60,8 +60,9 @@ final class MachineSources implements Closeable {
             root.add(open(ref, options));
         }
         if (mainReference != null) {
-            main = open(new MachineSpec.ImageRef(mainReference, null), options).image();
-            root.add(new Machine.Part(mainReference, main));
+            Machine.Part part = open(new MachineSpec.ImageRef(mainReference, null), options);
+            main = part.image();
+            root.add(part);
         }
         all.addAll(root);
         List<Machine.Container> containers = new ArrayList<>();
