@@ -52,7 +52,7 @@ public final class BuildCommand implements Callable<Integer> {
             spec.commandLine().getOut().flush();
             return 0;
         }
-        BuildRequest request = resolved.toRequest(sourceDateEpoch());
+        BuildRequest request = resolved.toRequest(sourceDateEpoch()).withEnvironmentKernel(System.getenv("KILN_KERNEL"));
         new BuildPipeline(System.err, request.sourceOptions().quiet()).run(request);
         return 0;
     }

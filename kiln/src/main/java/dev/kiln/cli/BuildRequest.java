@@ -4,13 +4,29 @@ import dev.kiln.ext4.Ext4Options;
 import dev.kiln.guest.GuestConfig;
 import dev.kiln.image.SourceOptions;
 import dev.kiln.output.OutputPlan;
+import dev.kiln.steps.StepPlan;
 
 /**
  * Everything one build needs, resolved from flags and the spec file.
  *
  * @param timestamp mtime of what Kiln itself creates: SOURCE_DATE_EPOCH, else 0
  * @param plan      every output (the ext4 one included) and how to write them
+ * @param steps     build steps run on the image before the guest stage; none when empty
  */
 public record BuildRequest(String source, SourceOptions sourceOptions, Ext4Options ext4, GuestConfig guest,
-                           long timestamp, OutputPlan plan) {
+                           long timestamp, OutputPlan plan, StepPlan steps) {
+    public BuildRequest {
+        steps = steps == null ? StepPlan.none() : steps;
+    }
+
+    /** A build without steps. */
+    public BuildRequest(String source, SourceOptions sourceOptions, Ext4Options ext4, GuestConfig guest,
+                        long timestamp, OutputPlan plan) {
+        this(source, sourceOptions, ext4, guest, timestamp, plan, null);
+    }
+
+    /** The same build with {@code $KILN_KERNEL}'s value (may be null) as the steps' last choice of kernel. */
+    BuildRequest withEnvironmentKernel(String kernel) {
+        return new BuildRequest(source, sourceOptions, ext4, guest, timestamp, plan, steps.withEnvironmentKernel(kernel));
+    }
 }
