@@ -14,15 +14,17 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The mount points kiln-init creates on a step's disk when the image lacks them (/proc, /sys,
- * /dev, /run; see PROTOCOL.md, "Build steps"). They are Kiln's, not the image's: a tree read
- * back from a scratch disk leaves out each one the tree written to that disk did not have,
- * as long as it is still an empty directory (what a step writes there goes to the file system
- * mounted over it, so it stays empty unless a step unmounted it and wrote there; that is kept).
+ * The directories kiln-init creates on a step's disk when the image lacks them: the mount
+ * points /proc, /sys, /dev and /run (see PROTOCOL.md, "Build steps"), and /etc, made to hold
+ * the mount point of the steps' resolv.conf (the file itself is removed again). They are
+ * Kiln's, not the image's: a tree read back from a scratch disk leaves out each one the tree
+ * written to that disk did not have, as long as it is still an empty directory (what a step
+ * writes to a mount point goes to the file system mounted over it, so it stays empty unless a
+ * step unmounted it and wrote there; a step's files in /etc keep /etc too).
  */
 final class MountPoints {
     enum Point {
-        PROC, SYS, DEV, RUN;
+        PROC, SYS, DEV, RUN, ETC;
 
         final byte[] name = name().toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.US_ASCII);
 

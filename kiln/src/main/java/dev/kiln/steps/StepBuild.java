@@ -172,7 +172,8 @@ public final class StepBuild implements Closeable {
     static KilnException failure(int number, Step.Run step, StepResult r, Duration timeout) {
         StringBuilder m = new StringBuilder("step " + number + " (" + Step.oneLine(step.command()) + ")");
         if (r.outcome() == StepResult.Outcome.TIMED_OUT) {
-            m.append(" ran past --step-timeout ").append(seconds(timeout)).append(" and was stopped");
+            m.append(" ran past --step-timeout ").append(timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + "s"
+                    : timeout.toMillis() + "ms").append(" and was stopped");
         } else {
             m.append(" failed with exit status ").append(r.exitStatus());
         }

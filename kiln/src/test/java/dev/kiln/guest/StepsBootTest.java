@@ -135,6 +135,37 @@ class StepsBootTest {
         assertOnlyOutputs(boot, "rootfs.cpio.gz", "set");
     }
 
+    /**
+     * An image of a static binary and nothing else: what kiln-init made on the disk for the step
+     * (the mount points, /etc for resolv.conf's mount point) is not in the result.
+     */
+    @Test
+    void anImageWithoutEtcOrMountPointsGetsNoneFromASteps() throws IOException {
+        Path bare = Files.createDirectories(tmp.resolve("bare/bin"));
+        Files.copy(root.resolve("bin/busybox"), bare.resolve("busybox"));
+        Files.createSymbolicLink(bare.resolve("sh"), Path.of("busybox"));
+        Path out = outputs("bare-out");
+        BootSupport.CliRun r = build(tmp.resolve("cache-bare"), "dir:" + bare.getParent(), "--init", "none", "-o",
+                out.resolve("rootfs.ext4").toString(), "--run", "/bin/busybox cat /etc/resolv.conf; /bin/busybox ls /; "
+                        + "/bin/busybox mkdir /made");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).contains("[step 1] nameserver 10.0.2.3", "[step 1] proc", "[step 1] etc");
+        Path ext4 = out.resolve("rootfs.ext4");
+        Ext4Image.assertClean(ext4);
+        assertThat(Ext4Image.debugfs(ext4, "ls /").split("\\s+")).contains("bin", "made", "etc")
+                .doesNotContain("proc", "sys", "dev", "run");
+        // /etc is the guest stage's (etc/kiln), nothing of the step's
+        assertThat(Ext4Image.debugfs(ext4, "ls /etc").split("\\s+")).contains("kiln").doesNotContain("resolv.conf");
+        // the tree the step left, as cached: no /etc at all
+        Path cached;
+        try (var trees = Files.list(tmp.resolve("cache-bare/steps"))) {
+            cached = trees.filter(p -> p.toString().endsWith(".ext4")).findFirst().orElseThrow();
+        }
+        Ext4Image.assertClean(cached);
+        assertThat(Ext4Image.debugfs(cached, "ls /").split("\\s+")).contains("bin", "made")
+                .doesNotContain("etc", "proc", "sys", "dev", "run");
+    }
+
     /** One message: the step's number, command, status and last lines; nothing written, no scratch left. */
     @Test
     void aFailingStepFailsTheBuildAndWritesNothing() throws IOException {

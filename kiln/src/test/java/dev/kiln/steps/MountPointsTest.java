@@ -30,15 +30,21 @@ class MountPointsTest {
         MountPoints.Seen seen = new MountPoints.Seen(Entries.of(Entries.dir("proc"), Entries.file("dev/null", ""),
                 Entries.dir("running"), Entries.dir("etc"), Entries.file("etc/sys", "")));
         paths(seen);
-        assertThat(seen.present()).containsExactlyInAnyOrder(MountPoints.Point.PROC, MountPoints.Point.DEV);
+        assertThat(seen.present()).containsExactlyInAnyOrder(MountPoints.Point.PROC, MountPoints.Point.DEV,
+                MountPoints.Point.ETC);
     }
 
     @Test
     void emptyMountPointsTheImageLackedAreLeftOut() throws IOException {
         EntryStream readBack = Entries.of(Entries.dir("etc"), Entries.dir("proc"), Entries.dir("sys"), Entries.dir("dev"),
                 Entries.dir("run"), Entries.dir("runtime"), Entries.file("etc/x", "x"));
+        // /etc is held back until something in it shows it is not empty
         assertThat(paths(MountPoints.cleaned(readBack, EnumSet.of(MountPoints.Point.DEV))))
-                .containsExactly("etc", "dev", "runtime", "etc/x");
+                .containsExactly("dev", "runtime", "etc", "etc/x");
+        // an image without /etc: the empty one made for resolv.conf's mount point goes too
+        EntryStream noEtc = Entries.of(Entries.dir("etc"), Entries.dir("app"), Entries.file("app/x", "x"));
+        assertThat(paths(MountPoints.cleaned(noEtc, EnumSet.noneOf(MountPoints.Point.class))))
+                .containsExactly("app", "app/x");
     }
 
     @Test
@@ -46,15 +52,16 @@ class MountPointsTest {
         // a step that unmounted /run and wrote there: the directory comes back, whatever the order
         EntryStream before = Entries.of(Entries.dir("run"), Entries.dir("etc"), Entries.file("run/kept", "k"),
                 Entries.dir("sys"));
-        assertThat(paths(MountPoints.cleaned(before, Set.of()))).containsExactly("etc", "run", "run/kept");
+        assertThat(paths(MountPoints.cleaned(before, Set.of()))).containsExactly("run", "run/kept");
         EntryStream after = Entries.of(Entries.file("run/kept", "k"), Entries.dir("run"));
         assertThat(paths(MountPoints.cleaned(after, Set.of()))).containsExactly("run/kept", "run");
     }
 
     @Test
     void withEveryOneInTheImageNothingIsTouched() throws IOException {
-        EntryStream all = Entries.of(Entries.dir("proc"), Entries.dir("sys"), Entries.dir("dev"), Entries.dir("run"));
+        EntryStream all = Entries.of(Entries.dir("proc"), Entries.dir("sys"), Entries.dir("dev"), Entries.dir("run"),
+                Entries.dir("etc"));
         assertThat(paths(MountPoints.cleaned(all, EnumSet.allOf(MountPoints.Point.class))))
-                .containsExactly("proc", "sys", "dev", "run");
+                .containsExactly("proc", "sys", "dev", "run", "etc");
     }
 }
