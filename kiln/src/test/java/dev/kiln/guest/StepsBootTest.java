@@ -197,6 +197,34 @@ class StepsBootTest {
         assertOnlyOutputs(out);
     }
 
+    /** kiln stopped (SIGTERM, as Ctrl-C) while a step runs: QEMU goes with it, and the scratch disk. */
+    @Test
+    void aBuildStoppedDuringAStepLeavesNoVmAndNoScratchDisk() throws Exception {
+        Tools.assumeTools("pgrep");
+        Path out = outputs("stopped");
+        Process p = KilnProcess.builder("build", "dir:" + root, "--kernel", kernel.toString(), "--cache-dir",
+                tmp.resolve("cache-stopped").toString(), "-o", out.resolve("rootfs.ext4").toString(),
+                "--run", "echo started; sleep 600").redirectInput(ProcessBuilder.Redirect.from(new java.io.File(
+                "/dev/null"))).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try (var err = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream(),
+                StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = err.readLine()) != null && !line.equals("[step 1] started")) {
+                System.out.println(line);
+            }
+            assertThat(line).as("the step started").isEqualTo("[step 1] started");
+            assertThat(Tools.run("pgrep", "-f", out.toString()).exitCode()).as("QEMU runs on the scratch disk").isZero();
+            p.destroy();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        }
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (Tools.run("pgrep", "-f", out.toString()).exitCode() == 0 && System.nanoTime() < until) {
+            Thread.sleep(200);
+        }
+        assertThat(Tools.run("pgrep", "-f", out.toString()).exitCode()).as("no QEMU left").isEqualTo(1);
+        assertOnlyOutputs(out);
+    }
+
     /** Runs kiln in a child process whose PATH has GNU tar (for dir:) and no QEMU at all. */
     private static Tools.Result buildWithoutQemu(String... args) throws IOException, InterruptedException {
         Path bin = Files.createDirectories(tmp.resolve("bin-without-qemu"));
