@@ -141,18 +141,23 @@ class Ext4SourceTest {
         TreeListing.assertSame(got, withoutRoot(TreeListing.of(many)));
     }
 
-    /** A 5 GiB file with two blocks of data goes through as two blocks: no hole is read or written. */
-    @Test
-    void aLargeSparseFileKeepsItsHoles() throws IOException {
-        Path src = Files.createDirectories(work.resolve("large-src"));
+    /**
+     * A 5 GiB file with two blocks of data goes through as two blocks: no hole is read or written;
+     * a 48 MiB file of random bytes beside it comes back byte for byte; with 4 KiB and 1 KiB blocks.
+     */
+    @ParameterizedTest(name = "-b {0}")
+    @ValueSource(strings = {"4096", "1024"})
+    void largeSparseAndDenseFilesComeBackWhole(String blockSize) throws Exception {
+        Path src = Files.createDirectories(work.resolve("large-src-" + blockSize));
         try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(src.resolve("big").toFile(), "rw")) {
             f.write("head".getBytes(StandardCharsets.US_ASCII));
             f.seek((5L << 30) - 4);
             f.write("tail".getBytes(StandardCharsets.US_ASCII));
         }
-        Path image = mkfs(src, "large", "-b", "4096");
-        Path ext4 = work.resolve("large-out.ext4");
-        Path tar = work.resolve("large-out.tar");
+        Tools.check("sh", "-c", "head -c 50331648 /dev/urandom > '" + src.resolve("dense") + "'");
+        Path image = mkfs(src, "large-" + blockSize, "-b", blockSize);
+        Path ext4 = work.resolve("large-out-" + blockSize + ".ext4");
+        Path tar = work.resolve("large-out-" + blockSize + ".tar");
         assertThat(build("ext4:" + image, "-o", ext4.toString(), "--format", "tar=" + tar, "--init", "none")).isZero();
         Ext4Image.assertClean(ext4);
         assertThat(Ext4Image.debugfs(ext4, "stat /big")).contains("Size: " + (5L << 30));
@@ -164,8 +169,12 @@ class Ext4SourceTest {
             f.readFully(last);
         }
         assertThat(new String(last, 4092, 4, StandardCharsets.US_ASCII)).isEqualTo("tail");
-        assertThat(Files.size(tar)).isLessThan(1 << 20);
+        assertThat(Files.size(tar)).isLessThan(60L << 20);
         assertThat(Tools.check("tar", "-tvf", tar.toString())).contains(" " + (5L << 30) + " ");
+        Path x = Files.createDirectories(work.resolve("large-x-" + blockSize));
+        Tools.check("tar", "-C", x.toString(), "-xf", tar.toString(), "dense");
+        assertThat(Files.mismatch(x.resolve("dense"), src.resolve("dense"))).isEqualTo(-1);
+        Tools.check("rm", "-rf", src.toString(), x.toString(), image.toString(), ext4.toString(), tar.toString());
     }
 
     /**
