@@ -83,26 +83,11 @@ public final class StepBuild implements Closeable {
                           ImageConfig config, Log log, PrintStream vmLog) {
     }
 
-    /**
-     * How one step went.
-     *
-     * @param cached  its tree came from the cache: no boot (the times are zero)
-     * @param boot    QEMU start to the command's start
-     * @param command the command's run time
-     * @param total   QEMU start to QEMU exit
-     * @param readBack reading the disk back into the cache's compact tree
-     */
-    public record Report(int number, String step, boolean cached, Duration boot, Duration command, Duration total,
-                         Duration readBack) {
-    }
-
-    private final List<Report> reports;
     private final Tree last;
     private final List<HostCopy.Planned> trailing;
     private final long timestamp;
 
-    private StepBuild(List<Report> reports, Tree last, List<HostCopy.Planned> trailing, long timestamp) {
-        this.reports = List.copyOf(reports);
+    private StepBuild(Tree last, List<HostCopy.Planned> trailing, long timestamp) {
         this.last = last;
         this.trailing = List.copyOf(trailing);
         this.timestamp = timestamp;
@@ -125,7 +110,7 @@ public final class StepBuild implements Closeable {
             for (int i = 0; i < steps.size(); i++) {
                 c.log().note(label(i, steps) + steps.get(i).describe());
             }
-            return new StepBuild(List.of(), new Tree.Base(base.opener()), copies, c.timestamp());
+            return new StepBuild(new Tree.Base(base.opener()), copies, c.timestamp());
         }
         checkArchitecture(c.kernel(), c.platform());
         return new Runner(plan, c, copies).run(base);
@@ -156,11 +141,6 @@ public final class StepBuild implements Closeable {
         EntryStream tree = last.open();
         List<HostCopy.Planned> copies = trailing.stream().filter(java.util.Objects::nonNull).toList();
         return copies.isEmpty() ? tree : new CopyStage(tree, copies, timestamp);
-    }
-
-    /** Every step's report, in order; cached steps included. */
-    public List<Report> reports() {
-        return reports;
     }
 
     @Override
@@ -198,7 +178,6 @@ public final class StepBuild implements Closeable {
         private final List<HostCopy.Planned> copies;
         private final StepCache cache;
         private final StepRunner vm;
-        private final List<Report> reports = new ArrayList<>();
         /** The tree after the steps done so far (base, or a cached tree). */
         private Tree current;
         /** A scratch disk holding {@link #current} plus the copies not in {@link #pending}; or null. */
@@ -250,7 +229,6 @@ public final class StepBuild implements Closeable {
                 Step step = steps.get(i);
                 if (i < from) {
                     c.log().note(label(i, steps) + "cached: " + step.describe());
-                    reports.add(cachedReport(i));
                 } else if (step instanceof Step.Copy) {
                     c.log().note(label(i, steps) + step.describe());
                     if (!(firstCopiesOnDisk && i < firstRun)) {
@@ -261,7 +239,7 @@ public final class StepBuild implements Closeable {
                 }
             }
             dropScratch();
-            StepBuild done = new StepBuild(reports, current, pending, c.timestamp());
+            StepBuild done = new StepBuild(current, pending, c.timestamp());
             current = null;
             return done;
         }
@@ -314,8 +292,7 @@ public final class StepBuild implements Closeable {
                         replaceCurrent(hit.get());
                         dropScratch();
                         c.log().note(label(i, steps) + "cached: " + step.describe());
-                        reports.add(cachedReport(i));
-                        return;
+                            return;
                     }
                 }
                 c.log().note(label(i, steps) + step.describe());
@@ -330,15 +307,9 @@ public final class StepBuild implements Closeable {
                 replaceCurrent(Tree.Cached.find(cache, key).orElseThrow(() -> new KilnException(target
                         + ": vanished right after it was written (a kiln cache prune at the same time?)")));
                 Duration readBack = Duration.ofNanos(System.nanoTime() - readStart);
-                reports.add(new Report(i + 1, step.describe(), false, r.boot(), r.step(), r.total(), readBack));
                 c.log().note(label(i, steps) + "done: boot " + seconds(r.boot()) + ", command " + seconds(r.step())
                         + ", VM total " + seconds(r.total()) + ", read back " + seconds(readBack));
             }
-        }
-
-        private Report cachedReport(int i) {
-            return new Report(i + 1, steps.get(i).describe(), true, Duration.ZERO, Duration.ZERO, Duration.ZERO,
-                    Duration.ZERO);
         }
 
         private void replaceCurrent(Tree next) throws IOException {
