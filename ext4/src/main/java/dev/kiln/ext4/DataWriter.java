@@ -47,7 +47,7 @@ final class DataWriter {
     /**
      * Copies exactly {@code size} bytes from {@code in} into newly allocated blocks.
      *
-     * @param sum receives every byte read (for deriving the UUID), or null
+     * @param sum receives every block written (for deriving the UUID), or null
      * @return the file's extents, packed as in {@link ExtentList}
      */
     long[] writeStream(String path, InputStream in, long size, Checksum sum) throws IOException {
@@ -60,12 +60,14 @@ final class DataWriter {
      * their size; a block two regions share is assembled before it is written.
      *
      * @param regions in increasing order, not overlapping
-     * @param sum     receives every byte read (for deriving the UUID), or null
+     * @param sum     receives each block written, after its logical number (for deriving the UUID), or
+     *                null: what lands on disk, so a file gives the same sum however its holes were
+     *                described (a tar's byte-exact sparse map, the block-wise extents of an image)
      * @return the file's extents, packed as in {@link ExtentList}
      */
     long[] writeRegions(String path, List<DataRegion> regions, InputStream in, Checksum sum) throws IOException {
         ExtentList extents = new ExtentList();
-        Reader reader = new Reader(path, in, sum, regions.stream().mapToLong(DataRegion::length).sum());
+        Reader reader = new Reader(path, in, regions.stream().mapToLong(DataRegion::length).sum());
         long partialBlock = -1; // the logical block held in `partial`, not yet written
         for (DataRegion region : regions) {
             long pos = region.offset();
@@ -74,7 +76,7 @@ final class DataWriter {
                 long block = pos / BLOCK_SIZE;
                 int within = (int) (pos % BLOCK_SIZE);
                 if (partialBlock >= 0 && block != partialBlock) {
-                    addBlock(extents, partialBlock, partial, 0);
+                    addBlock(extents, partialBlock, partial, 0, sum);
                     partialBlock = -1;
                 }
                 if (partialBlock < 0 && within == 0 && end - pos >= BLOCK_SIZE) {
@@ -82,7 +84,7 @@ final class DataWriter {
                     int n = (int) Math.min(chunk.length, (end - pos) / BLOCK_SIZE * BLOCK_SIZE);
                     reader.read(chunk, 0, n);
                     for (int b = 0; b < n / BLOCK_SIZE; b++) {
-                        addBlock(extents, block + b, chunk, b * BLOCK_SIZE);
+                        addBlock(extents, block + b, chunk, b * BLOCK_SIZE, sum);
                     }
                     pos += n;
                     continue;
@@ -97,30 +99,34 @@ final class DataWriter {
             }
         }
         if (partialBlock >= 0) {
-            addBlock(extents, partialBlock, partial, 0);
+            addBlock(extents, partialBlock, partial, 0, sum);
         }
         return extents.toArray();
     }
 
     /** Writes one logical block unless it is all zeros (then it stays a hole). */
-    private void addBlock(ExtentList extents, long logical, byte[] src, int offset) throws IOException {
+    private void addBlock(ExtentList extents, long logical, byte[] src, int offset, Checksum sum) throws IOException {
         if (Arrays.mismatch(src, offset, offset + BLOCK_SIZE, ZERO, 0, BLOCK_SIZE) >= 0) {
             extents.add(logical, writeBlock(src, offset));
+            if (sum != null) {
+                for (int shift = 56; shift >= 0; shift -= 8) {
+                    sum.update((int) (logical >>> shift));
+                }
+                sum.update(src, offset, BLOCK_SIZE);
+            }
         }
     }
 
-    /** Reads a file's data exactly, feeding the checksum; a short stream is an error naming the path. */
+    /** Reads a file's data exactly; a short stream is an error naming the path. */
     private static final class Reader {
         private final String path;
         private final InputStream in;
-        private final Checksum sum;
         private final long total;
         private long done;
 
-        Reader(String path, InputStream in, Checksum sum, long total) {
+        Reader(String path, InputStream in, long total) {
             this.path = path;
             this.in = in;
-            this.sum = sum;
             this.total = total;
         }
 
@@ -128,9 +134,6 @@ final class DataWriter {
             int got = in.readNBytes(buffer, offset, length);
             if (got < length) {
                 throw new Ext4Exception(path + ": content ended after " + (done + got) + " of " + total + " bytes");
-            }
-            if (sum != null) {
-                sum.update(buffer, offset, got);
             }
             done += got;
         }

@@ -139,15 +139,6 @@ public final class Ext4Writer implements Closeable {
         run(() -> {
             record('f', path, given, size);
             List<DataRegion> map = normalize(path, size, regions);
-            boolean dense = map.isEmpty() ? size == 0 : map.size() == 1 && map.get(0).length() == size;
-            if (!dense) {
-                // The digest must tell a hole from data, without reading the hole.
-                digestLong(map.size());
-                for (DataRegion r : map) {
-                    digestLong(r.offset());
-                    digestLong(r.length());
-                }
-            }
             Attributes attributes = checked(path, given);
             if (size > Ext4Limits.MAX_FILE_SIZE) {
                 throw new Ext4Exception(display(path) + ": file of " + size + " bytes is larger than ext4's maximum of "
@@ -214,8 +205,9 @@ public final class Ext4Writer implements Closeable {
     /** Adds another name for the inode already at {@code existingPath}. */
     public void hardLink(byte[] path, byte[] existingPath) throws IOException {
         run(() -> {
-            record('h', path, null, 0);
-            digest.update(existingPath);
+            // Not digested here: a link's place among the calls does not shape the image (it takes
+            // no inode and no block), and a reader cannot give it back; finish() digests the links
+            // as they end up, so an image read back and written again keeps its UUID.
             int target = tree.lookup(existingPath);
             if (target == 0) {
                 throw new Ext4Exception(Tree.show(path) + ": hard link target " + Tree.show(existingPath)
@@ -277,6 +269,13 @@ public final class Ext4Writer implements Closeable {
             }
             finished = true;
             data.flush();
+            tree.forEachLinkedName((dir, name, ino) -> {
+                digest.update((byte) 'h');
+                digestLong(dir);
+                digestLong(name.length);
+                digest.update(name);
+                digestLong(ino);
+            });
             byte[] sha = digest.digest();
             Ext4Summary s = new ImageFinisher(output, options, inodes, tree, data, xattrLayouts, gdtRegion, sha).finish();
             List<String> warnings = new ArrayList<>(s.warnings());
@@ -380,7 +379,8 @@ public final class Ext4Writer implements Closeable {
             digestLong(a.gid());
             digestLong(a.mtimeSeconds());
             digestLong(a.mtimeNanos());
-            for (Map.Entry<String, byte[]> x : a.xattrs().entrySet()) {
+            // by name: the order a source lists xattrs in (a tar's, the reader's) says nothing
+            for (Map.Entry<String, byte[]> x : new java.util.TreeMap<>(a.xattrs()).entrySet()) {
                 byte[] name = x.getKey().getBytes(StandardCharsets.UTF_8);
                 digestLong(name.length);
                 digest.update(name);

@@ -186,4 +186,24 @@ final class Tree {
     Map<Name, Integer> childrenOf(int dir) {
         return children.get(dir);
     }
+
+    /** Receives a name of an inode that has several. */
+    interface LinkVisitor {
+        void name(int dir, byte[] name, int ino);
+    }
+
+    /**
+     * Every name of every non-directory inode with more than one, in a fixed order (directories by
+     * inode number, names in byte order): the tree's hard links as they finally are, whichever
+     * calls made them and in whatever order.
+     */
+    void forEachLinkedName(LinkVisitor visitor) {
+        int[] dirs = children.keySet().stream().mapToInt(Integer::intValue).sorted().toArray();
+        for (int dir : dirs) {
+            children.get(dir).entrySet().stream()
+                    .filter(e -> !inodes.isDir(e.getValue()) && inodes.links[e.getValue()] > 1)
+                    .sorted(Map.Entry.comparingByKey())
+                    .forEach(e -> visitor.name(dir, e.getKey().bytes, e.getValue()));
+        }
+    }
 }

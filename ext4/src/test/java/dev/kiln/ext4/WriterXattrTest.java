@@ -74,6 +74,21 @@ class WriterXattrTest {
         });
     }
 
+    /** The order a source lists a file's xattrs in changes nothing: a tar's and the reader's give one image. */
+    @Test
+    void theOrderOfXattrsDoesNotChangeTheImage() throws Exception {
+        Map<String, byte[]> one = new LinkedHashMap<>();
+        one.put("user.big", new byte[900]);
+        one.put("trusted.t", b("trusted"));
+        Map<String, byte[]> other = new LinkedHashMap<>();
+        other.put("trusted.t", b("trusted"));
+        other.put("user.big", new byte[900]);
+        build(tmp.resolve("one"), options(), items(file("f", new Attributes(0644, 0, 0, 1, 0, one), b("x"))));
+        build(tmp.resolve("other"), options(), items(file("f", new Attributes(0644, 0, 0, 1, 0, other), b("x"))));
+        assertThat(java.nio.file.Files.mismatch(tmp.resolve("one"), tmp.resolve("other"))).isEqualTo(-1);
+        assertClean(tmp.resolve("one"));
+    }
+
     @Test
     void xattrsTooLargeForOneBlockFailNamingThePath() {
         Map<String, byte[]> huge = Map.of("user.huge", new byte[8000]);

@@ -52,7 +52,7 @@ public final class BuildCommand implements Callable<Integer> {
             spec.commandLine().getOut().flush();
             return 0;
         }
-        BuildRequest request = resolved.toRequest(sourceDateEpoch());
+        BuildRequest request = resolved.toRequest(sourceDateEpoch()).withEnvironmentKernel(System.getenv("KILN_KERNEL"));
         new BuildPipeline(System.err, request.sourceOptions().quiet()).run(request);
         return 0;
     }
@@ -63,7 +63,7 @@ public final class BuildCommand implements Callable<Integer> {
         Path file = flags.get(BuildKeys.SPEC_FILE);
         BuildSpec resolved = file == null ? BuildSpec.empty() : SpecFile.read(file);
         resolved.overlay(flags);
-        resolved.machine();   // checks across keys (unique container names, init), --print-spec too
+        resolved.steps(resolved.machine());   // checks across keys (container names, init, steps), --print-spec too
         return resolved;
     }
 

@@ -39,6 +39,54 @@ final class BuildKeys {
             .flag("OS/ARCH[/VARIANT]", "Platform to pick from a multi-platform image. "
                     + "Default: linux and this machine's architecture.", "--platform");
 
+    // ---- Build steps (issue 12): run: and copy: items, and the VM they run in ----
+    static final SpecKey<String> RUN_COMMAND = value("command", Kinds.TEXT).required()
+            .check(Kinds::hasNoNul, "contains a NUL byte").check(c -> !c.isBlank(), "is empty");
+    static final SpecKey<String> RUN_USER = value("user", Kinds.TEXT).check(Kinds::hasNoNul, "contains a NUL byte");
+    static final SpecKey<String> RUN_WORKDIR = value("workdir", Kinds.TEXT)
+            .check(w -> w.startsWith("/") && Kinds.hasNoNul(w), "must be an absolute path");
+    static final SpecKey<List<String>> RUN_ENV = value("env", Kinds.ENV);
+    static final SpecKey<String> RUN_NETWORK = value("network", Kinds.choice("default", "none"));
+    static final SpecKey<SpecMap> RUN = mapping("run", RUN_COMMAND, RUN_USER, RUN_WORKDIR, RUN_ENV, RUN_NETWORK)
+            .shorthand(RUN_COMMAND);
+    static final SpecKey<Path> COPY_SOURCE = value("source", Kinds.HOST_TREE).required();
+    static final SpecKey<String> COPY_PATH = value("path", Kinds.TEXT).required()
+            .check(p -> p.startsWith("/") && Kinds.hasNoNul(p) && !List.of(p.split("/")).contains(".."),
+                    "must be an absolute path without ..");
+    static final SpecKey<Long> COPY_UID = value("uid", Kinds.WHOLE_NUMBER).check(BuildKeys::isId, "not a user id");
+    static final SpecKey<Long> COPY_GID = value("gid", Kinds.WHOLE_NUMBER).check(BuildKeys::isId, "not a group id");
+    static final SpecKey<Integer> COPY_MODE = value("mode", Kinds.MODE);
+    static final SpecKey<SpecMap> COPY = mapping("copy", COPY_SOURCE, COPY_PATH, COPY_UID, COPY_GID, COPY_MODE);
+    static final SpecKey<List<SpecMap>> STEPS = items("steps", RUN, COPY).section(Section.STEPS)
+            .checkMapping(step -> {
+                if (step.has(RUN) == step.has(COPY)) {
+                    throw new SpecProblem("give run or copy");
+                }
+            })
+            .flag(Kinds.LIST, "CMD", "Runs CMD with /bin/sh -c as root in the image, booted in a microVM, before "
+                    + "Kiln adds its files (repeatable: one step each, in order; replaces the spec's steps:). Output "
+                    + "goes to stderr as [step N]; a failing step fails the build. Needs a kernel: --kernel, "
+                    + "--kernel-image or $KILN_KERNEL.", "--run")
+            .readFlags(BuildKeys::stepsFromFlags);
+    static final SpecKey<Long> BUILD_CPUS = value("build-cpus", Kinds.WHOLE_NUMBER).section(Section.STEPS)
+            .defaultValue(1L).check(n -> n >= 1 && n <= 64, "must be 1..64")
+            .flag("N", "Virtual CPUs of the VM that runs the steps.", "--build-cpus");
+    static final SpecKey<String> BUILD_MEM = value("build-mem", Kinds.SIZE).section(Section.STEPS).defaultValue("1G")
+            .check(m -> ByteSize.bytes(m) >= dev.kiln.steps.StepPlan.MIN_MEMORY, "less than 128M")
+            .flag("SIZE", "Memory of the VM that runs the steps.", "--build-mem");
+    static final SpecKey<java.time.Duration> STEP_TIMEOUT = value("step-timeout", Kinds.DURATION)
+            .section(Section.STEPS)
+            .flag("DURATION", "Stop a step (and fail the build) after this long: 90s, 30m, 2h. Default: no limit.",
+                    "--step-timeout");
+    static final SpecKey<String> STEP_NETWORK = value("step-network", Kinds.choice("default", "none"))
+            .section(Section.STEPS).defaultValue("default")
+            .flag("default|none", "Network of run steps that do not set their own (network: in a step): "
+                    + "default is QEMU's user-mode NAT with DNS; none has no network device.", "--step-network");
+    static final SpecKey<Boolean> STEP_CACHE = value("step-cache", Kinds.BOOLEAN).section(Section.STEPS)
+            .defaultValue(true)
+            .flagMeaning(false, "Run every step again instead of taking its result from the step cache "
+                    + "(the new results are cached).", "--no-cache");
+
     // ---- Outputs ----
     static final SpecKey<String> OUTPUT_FORMAT = value("format", Kinds.choice(
             Arrays.stream(OutputFormat.values()).map(OutputFormat::toString).toArray(String[]::new)));
@@ -60,9 +108,11 @@ final class BuildKeys {
             .readFlags(BuildKeys::outputsFromFlags);
 
     static final SpecKey<Path> KERNEL_PATH = value("path", Kinds.HOST_FILE)
-            .flag("FILE", "Kernel for kernel+initrd. Default: the image's /kernel or /boot/vmlinuz*.", "--kernel");
+            .flag("FILE", "Kernel for kernel+initrd and for the VM of build steps. Default: for kernel+initrd the "
+                    + "image's /kernel or /boot/vmlinuz*, for steps $KILN_KERNEL.", "--kernel");
     static final SpecKey<String> KERNEL_IMAGE = value("image", Kinds.IMAGE)
-            .flag("REF", "Take kernel+initrd's kernel from this image's /kernel or /boot/vmlinuz* (LinuxKit style).",
+            .flag("REF", "Take the kernel (kernel+initrd's, and the build steps' VM's) from this image's /kernel or "
+                    + "/boot/vmlinuz* (LinuxKit style).",
                     "--kernel-image");
     static final SpecKey<String> KERNEL_CMDLINE = value("cmdline", Kinds.TEXT)
             .flag("ARGS", "Appended to kernel+initrd's cmdline (" + OutputPlan.KernelSpec.DEFAULT_CMDLINE + ").",
@@ -197,7 +247,9 @@ final class BuildKeys {
             .flagMeaning(true, "No progress output.", "-q", "--quiet");
 
     /** Every key of kiln build, in the order --print-spec writes them (help groups them by section). */
-    static final List<SpecKey<?>> ALL = List.of(IMAGE, PLATFORM, OUTPUT_LIST, KERNEL, STRICT,
+    static final List<SpecKey<?>> ALL = List.of(IMAGE, PLATFORM,
+            STEPS, BUILD_CPUS, BUILD_MEM, STEP_TIMEOUT, STEP_NETWORK, STEP_CACHE,
+            OUTPUT_LIST, KERNEL, STRICT,
             SIZE, HEADROOM, INODES, LABEL, JOURNAL,
             INIT, AGENT, SCRIPT, FILES, ENV, HOSTNAME, DNS, ENTRYPOINT, CMD, USER, WORKDIR,
             ONBOOT.list, SERVICES.list, ONSHUTDOWN.list, ONBOOT_FAILURE,
@@ -284,6 +336,26 @@ final class BuildKeys {
             items.add(item);
         }
         into.put(FILES, List.copyOf(items), new Origin.OnCommandLine("--file", texts));
+    }
+
+    /** Each --run CMD is a run: item of steps:, in the order given. */
+    private static void stepsFromFlags(SpecKey.FlagValues given, SpecMap into) {
+        List<String> texts = given.texts(STEPS.flag("--run"));
+        if (texts == null) {
+            return;
+        }
+        List<SpecMap> items = new ArrayList<>();
+        for (String text : texts) {
+            Origin origin = new Origin.OnCommandLine("--run", List.of(text));
+            SpecMap item = SpecMap.of(STEPS, origin);
+            try {
+                put(item, RUN_COMMAND, text, given, origin);
+            } catch (SpecProblem p) {
+                throw origin.error(p);
+            }
+            items.add(item);
+        }
+        into.put(STEPS, List.copyOf(items), new Origin.OnCommandLine("--run", texts));
     }
 
     /** One part of a flag's text (the MODE of --file) as the value of {@code key}; a problem names the part. */

@@ -15,6 +15,9 @@ import dev.kiln.image.Image;
 import dev.kiln.image.ImageConfig;
 import dev.kiln.image.SourceOptions;
 import dev.kiln.source.Sources;
+import dev.kiln.source.registry.BlobCache;
+import dev.kiln.steps.StepBuild;
+import dev.kiln.steps.StepKernel;
 import dev.kiln.image.Platform;
 
 import java.io.FileDescriptor;
@@ -24,6 +27,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.nio.file.Path;
 
 /**
  * source -> flatten -> guest -> outputs: the one place that knows every stage. How the
@@ -70,6 +74,14 @@ public final class BuildPipeline {
                 long resolved = System.nanoTime();
                 BuildResult.Image resolvedImage = new BuildResult.Image(image.manifestDigest().orElse(null),
                         image.configDigest().orElse(null), platform, image.layers().size());
+                if (!request.steps().isEmpty()) {
+                    // the steps run on the image as it is; the guest stage comes after them
+                    try (StepBuild stepped = runSteps(request, image, platform, options, progress)) {
+                        return build(request, () -> GuestStage.apply(stepped.open(), image.config(), request.guest(),
+                                request.timestamp(), platform), options.withEvents(progress), progress,
+                                metered.meter(), resolvedImage, started, resolved);
+                    }
+                }
                 return build(request, () -> GuestStage.apply(Flattener.flatten(image), image.config(),
                         request.guest(), request.timestamp(), platform), options.withEvents(progress), progress,
                         metered.meter(), resolvedImage, started, resolved);
@@ -107,6 +119,40 @@ public final class BuildPipeline {
                                 sources.platform()), options.withEvents(progress), progress, sources.meter(),
                         resolvedImage, started, resolved);
             }
+        }
+    }
+
+    /** Runs the build steps (dev.kiln.steps) on the flattened image; their lines go above the progress display. */
+    private StepBuild runSteps(BuildRequest request, Image image, String platform, SourceOptions options,
+                               Progress progress) throws IOException {
+        progress.phase("running build steps");
+        StepBuild.Log steps = new StepBuild.Log() {
+            @Override
+            public void note(String line) {
+                if (!quiet) {
+                    progress.println("kiln: " + line);
+                }
+            }
+
+            @Override
+            public void output(String line) {
+                if (!quiet) {
+                    progress.println(line);
+                }
+            }
+        };
+        Path scratch = request.plan().scratchDirectory();
+        KernelSource.Opener kernelImage = imageOpener(request.steps().kernelImage(), options);
+        try (StepKernel kernel = StepKernel.resolve(request.steps(), kernelImage == null ? null : kernelImage::open,
+                scratch)) {
+            StepBuild.Context context = new StepBuild.Context(kernel == null ? null : kernel.file(),
+                    BlobCache.at(options.cacheDir(), System.getenv()).root(), scratch, request.timestamp(), platform,
+                    image.config(), steps, log);
+            return StepBuild.run(request.steps(), new StepBuild.Base(image.manifestDigest().orElse(null),
+                    () -> Flattener.flatten(image)), context);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KilnException("build steps: interrupted", e);
         }
     }
 
@@ -163,7 +209,11 @@ public final class BuildPipeline {
 
     /** Opens the image a kernel+initrd output takes its kernel from, flattened; null when none is named. */
     private static KernelSource.Opener kernelImage(OutputPlan plan, SourceOptions options) {
-        String reference = plan.kernel().image();
+        return imageOpener(plan.kernel().image(), options);
+    }
+
+    /** Opens the image {@code reference} names, flattened; null for none. */
+    private static KernelSource.Opener imageOpener(String reference, SourceOptions options) {
         if (reference == null) {
             return null;
         }

@@ -4,6 +4,7 @@ import dev.kiln.ext4.Ext4Options;
 import dev.kiln.guest.GuestConfig;
 import dev.kiln.image.SourceOptions;
 import dev.kiln.output.OutputPlan;
+import dev.kiln.steps.StepPlan;
 
 /**
  * Everything one build needs, resolved from flags and the spec file.
@@ -12,12 +13,23 @@ import dev.kiln.output.OutputPlan;
  * @param timestamp mtime of what Kiln itself creates: SOURCE_DATE_EPOCH, else 0
  * @param plan      every output (the ext4 one included) and how to write them
  * @param machine   the init images and containers of a composed machine, or null for a plain build
+ * @param steps     build steps run on the image before the guest stage; none when empty
  */
 public record BuildRequest(String source, SourceOptions sourceOptions, Ext4Options ext4, GuestConfig guest,
-                           long timestamp, OutputPlan plan, MachineSpec machine) {
-    /** A plain build of one image. */
+                           long timestamp, OutputPlan plan, MachineSpec machine, StepPlan steps) {
+    public BuildRequest {
+        steps = steps == null ? StepPlan.none() : steps;
+    }
+
+    /** A plain build of one image, without steps. */
     public BuildRequest(String source, SourceOptions sourceOptions, Ext4Options ext4, GuestConfig guest,
                         long timestamp, OutputPlan plan) {
-        this(source, sourceOptions, ext4, guest, timestamp, plan, null);
+        this(source, sourceOptions, ext4, guest, timestamp, plan, null, null);
+    }
+
+    /** The same build with {@code $KILN_KERNEL}'s value (may be null) as the steps' last choice of kernel. */
+    BuildRequest withEnvironmentKernel(String kernel) {
+        return new BuildRequest(source, sourceOptions, ext4, guest, timestamp, plan, machine,
+                steps.withEnvironmentKernel(kernel));
     }
 }

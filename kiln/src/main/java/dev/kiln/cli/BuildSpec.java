@@ -12,6 +12,8 @@ import dev.kiln.output.OutputNames;
 import dev.kiln.output.OutputPlan;
 import dev.kiln.output.OutputSpec;
 import dev.kiln.image.SourceOptions;
+import dev.kiln.steps.Step;
+import dev.kiln.steps.StepPlan;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -69,7 +71,7 @@ final class BuildSpec {
         }
         OutputPlan plan = new OutputPlan(specs, Boolean.TRUE.equals(get(STRICT)),
                 new OutputPlan.KernelSpec(get(KERNEL_PATH), get(KERNEL_IMAGE), get(KERNEL_CMDLINE)));
-        return new BuildRequest(image, sourceOptions(), ext4Options(timestamp), guest(), timestamp, plan, machine);
+        return new BuildRequest(image, sourceOptions(), ext4Options(timestamp), guest(), timestamp, plan, machine, steps(machine));
     }
 
     /**
@@ -137,6 +139,39 @@ final class BuildSpec {
                     f.get(FILE_SYMLINK), Boolean.TRUE.equals(f.get(FILE_DIRECTORY))));
         }
         return guest.build();
+    }
+
+    /**
+     * The steps of a build whose machine is {@code machine}: a composed machine's steps would
+     * need one of its images to run in, which nothing names yet, so they are refused.
+     */
+    StepPlan steps(MachineSpec machine) {
+        StepPlan steps = steps();
+        if (machine != null && !steps.isEmpty()) {
+            throw values.origin(STEPS).error(new SpecProblem("build steps run in one image; a composed machine "
+                    + "(init images, onboot, services) cannot have them yet: build the image with its steps "
+                    + "first, then name that image in the machine"));
+        }
+        return steps;
+    }
+
+    /** The build steps and their VM; the kernel is the kernel: key's ($KILN_KERNEL is added by the command). */
+    StepPlan steps() {
+        List<Step> steps = new ArrayList<>();
+        for (SpecMap item : get(STEPS) == null ? List.<SpecMap>of() : get(STEPS)) {
+            if (item.has(RUN)) {
+                String network = item.get(RUN_NETWORK);
+                steps.add(new Step.Run(item.get(RUN_COMMAND), item.get(RUN_ENV), item.get(RUN_USER),
+                        item.get(RUN_WORKDIR), network == null ? null : network.equals("default")));
+            } else {
+                steps.add(new Step.Copy(item.get(COPY_SOURCE), item.get(COPY_PATH), item.get(COPY_UID),
+                        item.get(COPY_GID), item.get(COPY_MODE)));
+            }
+        }
+        java.time.Duration timeout = get(STEP_TIMEOUT);
+        return new StepPlan(steps, get(KERNEL_PATH), get(KERNEL_IMAGE), null,
+                Math.toIntExact(values.getOrDefault(BUILD_CPUS)), ByteSize.bytes(values.getOrDefault(BUILD_MEM)),
+                timeout, values.getOrDefault(STEP_NETWORK).equals("default"), values.getOrDefault(STEP_CACHE));
     }
 
     /** The spec as YAML, keys in {@link BuildKeys#ALL}'s order; unset keys and flag-only ones are left out. */

@@ -2,6 +2,7 @@ package dev.kiln.cli;
 
 import dev.kiln.KilnException;
 import dev.kiln.source.registry.BlobCache;
+import dev.kiln.steps.StepCache;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -15,7 +16,8 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "cache", mixinStandardHelpOptions = true,
-        description = "Shows or cleans the registry blob cache ($XDG_CACHE_HOME/kiln, or --cache-dir).",
+        description = "Shows or cleans the registry blob cache and the build step cache ($XDG_CACHE_HOME/kiln, "
+                + "or --cache-dir).",
         subcommands = {CacheCommand.Ls.class, CacheCommand.Prune.class})
 public final class CacheCommand implements Callable<Integer> {
 
@@ -31,6 +33,10 @@ public final class CacheCommand implements Callable<Integer> {
         BlobCache cache() {
             return BlobCache.at(cacheDir, System.getenv());
         }
+
+        StepCache steps() {
+            return new StepCache(cache().root());
+        }
     }
 
     static String size(long n) {
@@ -44,7 +50,8 @@ public final class CacheCommand implements Callable<Integer> {
         return u == 0 ? n + " B" : String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
-    @Command(name = "ls", mixinStandardHelpOptions = true, description = "Lists cached blobs, most recently used first.")
+    @Command(name = "ls", mixinStandardHelpOptions = true,
+            description = "Lists cached blobs, then the trees of build steps, most recently used first.")
     static final class Ls implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         Where where = new Where();
@@ -60,17 +67,29 @@ public final class CacheCommand implements Callable<Integer> {
                 total += b.size();
             }
             out.println(blobs.size() + " blobs, " + size(total) + " in " + cache.root());
+            // ---- build steps (issue 12) ----
+            StepCache steps = where.steps();
+            List<StepCache.Entry> trees = steps.list();
+            long treeTotal = 0;
+            for (StepCache.Entry e : trees) {
+                out.printf(Locale.ROOT, "step %s  %10s  %s  step %d: %s%n", e.key(), size(e.size()),
+                        e.lastUsed().truncatedTo(ChronoUnit.SECONDS), e.number(), e.step());
+                treeTotal += e.size();
+            }
+            out.println(trees.size() + " step trees, " + size(treeTotal) + " in " + steps.directory());
             return 0;
         }
     }
 
     @Command(name = "prune", mixinStandardHelpOptions = true,
-            description = "Removes cached blobs (all, or those unused for --older-than DAYS) and abandoned partial downloads.")
+            description = "Removes cached blobs and build step trees (all, or those unused for --older-than DAYS) "
+                    + "and abandoned partial downloads.")
     static final class Prune implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         Where where = new Where();
 
-        @Option(names = "--older-than", paramLabel = "DAYS", description = "Only blobs last used more than DAYS days ago.")
+        @Option(names = "--older-than", paramLabel = "DAYS",
+                description = "Only blobs and step trees last used more than DAYS days ago.")
         Double olderThanDays;
 
         @Override
@@ -84,6 +103,10 @@ public final class CacheCommand implements Callable<Integer> {
             List<BlobCache.Blob> removed = cache.prune(cutoff);
             System.out.println("removed " + removed.size() + " blobs, "
                     + size(removed.stream().mapToLong(BlobCache.Blob::size).sum()) + " from " + cache.root());
+            StepCache steps = where.steps();
+            List<StepCache.Entry> trees = steps.prune(cutoff);
+            System.out.println("removed " + trees.size() + " step trees, "
+                    + size(trees.stream().mapToLong(StepCache.Entry::size).sum()) + " from " + steps.directory());
             return 0;
         }
     }

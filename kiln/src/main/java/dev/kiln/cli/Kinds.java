@@ -11,6 +11,7 @@ import dev.kiln.source.Sources;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -70,6 +71,24 @@ final class Kinds {
         }
         return p;
     });
+
+    /** A file or directory on the host that must exist (what a copy step takes), relative like {@link #HOST_FILE}. */
+    static final Kind<Path> HOST_TREE = path("a file or directory path", (text, base) -> {
+        Path p = base.resolve(text).normalize();
+        if (!Files.exists(p)) {
+            throw new SpecProblem(p.toString(), "no such file or directory");
+        }
+        return p;
+    });
+
+    /** A duration such as 90s, 30m or 2h (a number alone is seconds); 0 means no limit. */
+    static final Kind<Duration> DURATION = new Scalar<>("a duration such as 90s, 30m or 2h", ANY, (text, base) -> {
+        try {
+            return RunCommand.duration("", text);
+        } catch (dev.kiln.KilnException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }, d -> d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms", String.class, List.of());
 
     /** A path on the host that need not exist yet (an output), relative like {@link #HOST_FILE}. */
     static final Kind<Path> HOST_PATH = path("a path", (text, base) -> base.resolve(text).normalize());

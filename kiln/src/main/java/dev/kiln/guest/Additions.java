@@ -217,14 +217,54 @@ final class Additions {
     }
 
     void bytes(String path, int mode, byte[] content) {
+        if (unchanged(path, mode, 0, 0, content.length, () -> sha256(new ByteArrayInputStream(content)))) {
+            return;
+        }
         byte[] p = place(path).getBytes(StandardCharsets.UTF_8);
         out.add(() -> Entry.file(p, mode, 0, 0, mtime, content.length, new ByteArrayInputStream(content)));
     }
 
     void symlink(String path, String target) {
+        if (tree.holdsSymlink(tree.resolveParent(path), target, 0, 0, mtime)) {
+            return;
+        }
         byte[] p = place(path).getBytes(StandardCharsets.UTF_8);
         byte[] t = target.getBytes(StandardCharsets.UTF_8);
         out.add(() -> Entry.symlink(p, t, 0, 0, mtime));
+    }
+
+    /**
+     * Whether the image already holds exactly this file where it would go (see
+     * {@link TreeView#holdsFile}): then adding it would change nothing but its inode.
+     */
+    private boolean unchanged(String path, int mode, long uid, long gid, long size, TreeView.ContentDigest digest) {
+        try {
+            return tree.holdsFile(tree.resolveParent(path), mode, uid, gid, mtime, size, digest);
+        } catch (IOException e) {
+            return false;   // cannot tell: added, and a host file that cannot be read is reported then
+        }
+    }
+
+    private static String sha256(java.io.InputStream in) throws IOException {
+        dev.kiln.io.HashingInputStream h = new dev.kiln.io.HashingInputStream(in);
+        return h.finish();
+    }
+
+    /** The names (last components) of the files this build may add: the only ones worth hashing on the way. */
+    static java.util.Set<String> namesAdded(GuestConfig guest) {
+        java.util.Set<String> names = new java.util.HashSet<>(java.util.Set.of("image.json", "init.conf", "init",
+                "kiln-init", "script", "hostname", "hosts", "resolv.conf", "inittab", "kiln-agent", "kiln-script",
+                "kiln-agent.service", "kiln-script.service"));
+        if (guest.agent() != null) {
+            names.add(lastName(guest.agentDest()));
+        }
+        guest.files().forEach(f -> names.add(lastName(f.dest())));
+        return names;
+    }
+
+    private static String lastName(String path) {
+        String p = path.replaceAll("/+$", "");
+        return p.substring(p.lastIndexOf('/') + 1);
     }
 
     /** Installs the kiln-init binary built for the image's architecture. */
@@ -239,11 +279,17 @@ final class Additions {
         if (f.source() != null) {
             hostFile(path, f.source(), f.mode() == null ? defaultMode(f.source()) : f.mode(), uid, gid);
         } else if (f.contents() != null) {
-            byte[] p = place(path).getBytes(StandardCharsets.UTF_8);
             byte[] c = f.contents().clone();
             int mode = f.mode() == null ? 0644 : f.mode();
+            if (unchanged(path, mode, uid, gid, c.length, () -> sha256(new ByteArrayInputStream(c)))) {
+                return;
+            }
+            byte[] p = place(path).getBytes(StandardCharsets.UTF_8);
             out.add(() -> Entry.file(p, mode, uid, gid, mtime, c.length, new ByteArrayInputStream(c)));
         } else if (f.symlink() != null) {
+            if (tree.holdsSymlink(tree.resolveParent(path), f.symlink(), uid, gid, mtime)) {
+                return;
+            }
             byte[] p = place(path).getBytes(StandardCharsets.UTF_8);
             byte[] t = f.symlink().getBytes(StandardCharsets.UTF_8);
             out.add(() -> Entry.symlink(p, t, uid, gid, mtime));
@@ -265,6 +311,19 @@ final class Additions {
     }
 
     private void hostFile(String path, Path source, int mode, long uid, long gid) {
+        long known;
+        try {
+            known = Files.size(source);
+        } catch (IOException e) {
+            known = -1;   // reported when the file is read
+        }
+        if (known >= 0 && unchanged(path, mode, uid, gid, known, () -> {
+            try (var in = Files.newInputStream(source)) {
+                return sha256(in);
+            }
+        })) {
+            return;
+        }
         byte[] p = place(path).getBytes(StandardCharsets.UTF_8);
         out.add(() -> {
             long size = Files.size(source);

@@ -42,7 +42,7 @@ public final class GuestStage {
         if (guest.init() == GuestConfig.InitMode.KILN) {
             KilnInit.resource(platform);   // fail before any layer is read when no binary fits
         }
-        TreeView tree = new TreeView();
+        TreeView tree = new TreeView(Additions.namesAdded(guest));
         return new EntryStream() {
             private Iterator<Addition> additions;
             private InputStream open;

@@ -3,6 +3,8 @@ package dev.kiln.guest;
 import dev.kiln.KilnException;
 import dev.kiln.entry.Entry;
 import dev.kiln.entry.EntryType;
+import dev.kiln.entry.SparseContent;
+import dev.kiln.io.HashingInputStream;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -26,12 +28,25 @@ import java.util.Set;
  * earlier one, a directory given again keeps its children, anything else replacing a directory
  * drops its subtree, and a hard link is another name of the inode at its target. Walks are
  * iterative, so no depth of path can exhaust the stack.
+ *
+ * <p>Build steps use it too: a {@code copy:} step's destination is resolved through the image's
+ * symlinks as the guest stage resolves its own files.
  */
-final class TreeView {
+public final class TreeView {
     /** Files whose content GuestStage may need to extend; kept in memory (they are small). */
     private static final Set<String> KEPT = Set.of("etc/inittab");
     private static final int MAX_KEPT_SIZE = 1 << 20;
     private static final int MAX_SYMLINK_HOPS = 40;
+
+    /**
+     * What the image's entry for a file or symlink said, to tell whether an addition would change
+     * anything ({@link #holds}).
+     *
+     * @param content the file's bytes hashed as they passed (only for {@link #hashedNames}), or null
+     */
+    private record Fingerprint(int mode, long uid, long gid, long mtime, int nanos, boolean xattrs, long size,
+                               HashingInputStream content) {
+    }
 
     /** One inode; hard links share the object. */
     private static final class Node {
@@ -41,6 +56,9 @@ final class TreeView {
         /** Children by name, for directories. */
         final Map<String, Node> kids;
         byte[] kept;
+        Fingerprint print;
+        /** Names of the inode: more than one once a hard link points at it. */
+        int names = 1;
 
         Node(EntryType type, String target) {
             this.type = type;
@@ -54,9 +72,21 @@ final class TreeView {
     }
 
     private final Node root = new Node(EntryType.DIRECTORY, null);
+    /** File names whose content is hashed as it passes: those the guest stage may write itself. */
+    private final Set<String> hashedNames;
+
+    /** A view that hashes no content. */
+    public TreeView() {
+        this(Set.of());
+    }
+
+    /** A view that hashes the content of files named (last component) one of {@code hashedNames}. */
+    TreeView(Set<String> hashedNames) {
+        this.hashedNames = Set.copyOf(hashedNames);
+    }
 
     /** Records the entry; returns it, or a copy whose content was read into memory. */
-    Entry observe(Entry e) throws IOException {
+    public Entry observe(Entry e) throws IOException {
         String path = e.pathString();
         if (path.isEmpty()) {
             return e; // the root's own metadata
@@ -67,18 +97,72 @@ final class TreeView {
                     e.linkTarget() == null ? "" : new String(e.linkTarget(), StandardCharsets.UTF_8));
             case HARDLINK -> {
                 Node target = lookup(new String(e.linkTarget(), StandardCharsets.UTF_8));
+                if (target != null && !target.isDir()) {
+                    target.names++;
+                    yield target;
+                }
                 // The writer refuses a link to nothing or to a directory; record a file meanwhile.
-                yield target != null && !target.isDir() ? target : new Node(EntryType.FILE, null);
+                yield new Node(EntryType.FILE, null);
             }
             default -> new Node(e.type(), null);
         };
         put(path, node);
+        if (e.type() != EntryType.FILE && e.type() != EntryType.SYMLINK) {
+            return e;
+        }
+        HashingInputStream hashed = null;
+        Entry out = e;
         if (e.type() == EntryType.FILE && KEPT.contains(path) && e.size() <= MAX_KEPT_SIZE) {
             byte[] content = e.content().readNBytes((int) e.size());
             node.kept = content;
-            return e.withContent(content.length, new ByteArrayInputStream(content));
+            hashed = new HashingInputStream(new ByteArrayInputStream(content));
+            hashed.finish();
+            out = e.withContent(content.length, new ByteArrayInputStream(content));
+        } else if (e.type() == EntryType.FILE && e.content() != null && !(e.content() instanceof SparseContent)
+                && hashedNames.contains(path.substring(path.lastIndexOf('/') + 1))) {
+            hashed = new HashingInputStream(e.content());
+            out = e.withContent(e.size(), hashed);
         }
-        return e;
+        node.print = new Fingerprint(e.mode(), e.uid(), e.gid(), e.mtimeSeconds(), e.mtimeNanos(),
+                !e.xattrs().isEmpty(), e.size(), hashed);
+        return out;
+    }
+
+    /**
+     * Whether {@code path} (not followed) is a file of the image, of one name, whose entry said
+     * exactly this: mode, owner, time (whole seconds), no xattrs, and bytes of this SHA-256
+     * ({@code sha256} is asked only when all else matches). Such an addition would change
+     * nothing, so the guest stage leaves it out and the image keeps its own entry, in its place:
+     * a Kiln image read back and built again with the same options comes out byte for byte.
+     */
+    boolean holdsFile(String path, int mode, long uid, long gid, long mtime, long size, ContentDigest sha256)
+            throws IOException {
+        Node n = lookup(path);
+        if (n == null || n.type != EntryType.FILE || n.names != 1 || n.print == null || n.print.content() == null) {
+            return false;
+        }
+        Fingerprint p = n.print;
+        if (p.mode() != mode || p.uid() != uid || p.gid() != gid || p.mtime() != mtime || p.nanos() != 0
+                || p.xattrs() || p.size() != size) {
+            return false;
+        }
+        // The writer has read every file by the time the image's entries have ended; a file read
+        // only in part matches nothing.
+        return p.content().count() == size && p.content().digestOfRead().equals(sha256.get());
+    }
+
+    /** Whether {@code path} (not followed) is a symlink of the image exactly like this one. */
+    boolean holdsSymlink(String path, String target, long uid, long gid, long mtime) {
+        Node n = lookup(path);
+        return n != null && n.type == EntryType.SYMLINK && n.target.equals(target) && n.print != null
+                && n.print.uid() == uid && n.print.gid() == gid && n.print.mtime() == mtime && n.print.nanos() == 0
+                && !n.print.xattrs();
+    }
+
+    /** The SHA-256 of an addition's bytes, computed only when asked. */
+    @FunctionalInterface
+    interface ContentDigest {
+        String get() throws IOException;
     }
 
     /** Puts {@code node} at {@code path}; a directory over a directory keeps the old one and its children. */
@@ -123,7 +207,7 @@ final class TreeView {
      * Resolves every directory component of {@code path} through the image's symlinks (the
      * writer does not follow them), leaving the last component as it is.
      */
-    String resolveParent(String path) {
+    public String resolveParent(String path) {
         int slash = path.lastIndexOf('/');
         if (slash < 0) {
             return path;
@@ -133,7 +217,7 @@ final class TreeView {
     }
 
     /** Resolves the whole path, including a symlink in its last component. */
-    String resolveFully(String path) {
+    public String resolveFully(String path) {
         return resolve(path);
     }
 
@@ -181,17 +265,17 @@ final class TreeView {
         return String.join("/", names);
     }
 
-    boolean isDirectory(String path) {
+    public boolean isDirectory(String path) {
         Node n = lookup(path);
         return n != null && n.isDir();
     }
 
-    boolean isSymlink(String path) {
+    public boolean isSymlink(String path) {
         Node n = lookup(path);
         return n != null && n.type == EntryType.SYMLINK;
     }
 
-    boolean exists(String path) {
+    public boolean exists(String path) {
         return lookup(path) != null;
     }
 
@@ -212,7 +296,7 @@ final class TreeView {
     }
 
     /** Notes a path GuestStage itself adds, so later additions see it. */
-    void added(String path, boolean directory) {
+    public void added(String path, boolean directory) {
         if (path.isEmpty()) {
             return; // the root, a directory already
         }

@@ -18,8 +18,10 @@ import java.util.Map;
  * image alike: {@code /kernel} wins; else the last {@code /boot/vmlinuz*} by name (unsigned
  * byte order, so {@code vmlinuz-6.1} beats {@code vmlinuz-5.10}). Only regular files count; in
  * the built tree a hard link is the file it names.
+ *
+ * <p>Public for build steps, whose VM boots the kernel of {@code --kernel-image} too.
  */
-final class KernelChoice {
+public final class KernelChoice {
     static final byte[] TOP = "kernel".getBytes(StandardCharsets.UTF_8);
     private static final byte[] BOOT = "boot".getBytes(StandardCharsets.UTF_8);
     private static final byte[] BOOT_PREFIX = "boot/vmlinuz".getBytes(StandardCharsets.UTF_8);
@@ -86,7 +88,7 @@ final class KernelChoice {
      * Copies the kernel of a stream of entries to {@code target} in one pass (each better
      * candidate replaces the copy so far); returns its path, or null when there is none.
      */
-    static byte[] copy(EntryStream entries, Path target) throws IOException {
+    public static byte[] copy(EntryStream entries, Path target) throws IOException {
         KernelChoice choice = new KernelChoice();
         for (Entry e = entries.next(); e != null; e = entries.next()) {
             if (e.type() == EntryType.FILE && choice.offer(e.path())) {

@@ -2,6 +2,8 @@ package dev.kiln.run;
 
 import dev.kiln.KilnException;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Locale;
 
 /** A guest architecture: which QEMU runs it, on which machine, with which console. */
@@ -40,6 +42,15 @@ public enum Arch {
             case "aarch64", "arm64" -> AARCH64;
             default -> throw new KilnException("--arch " + name + ": expected x86_64 (amd64) or aarch64 (arm64)");
         };
+    }
+
+    /**
+     * The architecture of a kernel file, read from its header (see {@link KernelFile}): what a
+     * caller checks an image against before anything boots.
+     */
+    public static Arch ofKernel(Path kernel) throws IOException {
+        return KernelFile.identify(kernel).map(KernelFile.Kind::arch).orElseThrow(() -> new KilnException(kernel
+                + ": not a kernel Kiln recognises (an x86 bzImage, an ELF vmlinux, or an arm64 Image or Image.gz)"));
     }
 
     /** This machine's architecture, or null when it is neither. */

@@ -111,6 +111,10 @@ public final class StepRunner {
             throws IOException, InterruptedException {
         long start = System.nanoTime();
         Process process = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        // Ctrl-C or SIGTERM ends kiln, not QEMU: without this the step would run on, on a scratch
+        // disk already deleted, until it finished by itself
+        Thread killOnExit = new Thread(process::destroyForcibly, "kiln-step-vm-cleanup");
+        Runtime.getRuntime().addShutdownHook(killOnExit);
         try {
             ByteArrayOutputStream stderr = new ByteArrayOutputStream();
             Thread errReader = VmRunner.copier(process.getErrorStream(), stderr);
@@ -134,6 +138,11 @@ public final class StepRunner {
                     process.exitValue(), stderr.toString(StandardCharsets.UTF_8));
         } finally {
             stop(process);
+            try {
+                Runtime.getRuntime().removeShutdownHook(killOnExit);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run
+            }
         }
     }
 

@@ -176,6 +176,57 @@ class BuildKeysTest {
                         file("image: [a, b]", "FILE:1: image: expected an image reference, got a list")),
                 new Row(PLATFORM, List.of("--platform", "linux/arm64"), "platform: linux/arm64",
                         file("platform: {os: linux}", "FILE:1: platform: expected a single value, got a mapping")),
+                // ---- build steps ----
+                new Row(STEPS, List.of("--run", "apt-get update", "--run", "make -C /src"),
+                        "steps:\n  - run: apt-get update\n  - run: {command: make -C /src}",
+                        file("steps:\n  - run: a\n    copy: {source: motd, path: /m}", "FILE:2: steps[0]: give run or copy"),
+                        file("steps:\n  - rnu: a", "FILE:2: steps[0].rnu: unknown key; expected one of [copy, run]"),
+                        file("steps:\n  - run: {workdir: /src}", "FILE:2: steps[0].run: command is missing"),
+                        file("steps: [a]", "FILE:1: steps[0]: expected a mapping of keys to values, got 'a'"),
+                        file("steps:\n  - run: a\nservices:\n  - {name: web, image: tar:w}", "FILE:1: steps: build "
+                                + "steps run in one image; a composed machine (init images, onboot, services) cannot "
+                                + "have them yet: build the image with its steps first, then name that image in the "
+                                + "machine"),
+                        flag("--run : is empty", "--run", ""))
+                        .covering(RUN, RUN_COMMAND),
+                new Row(STEPS, null, """
+                        steps:
+                          - copy: {source: motd, path: /etc/motd, uid: 1000, gid: 1000, mode: 0640}
+                          - run:
+                              command: make
+                              user: app
+                              workdir: /src
+                              env: {CC: gcc}
+                              network: none
+                        """,
+                        file("steps:\n  - run: {command: make, workdir: src}",
+                                "FILE:2: steps[0].run.workdir: src: must be an absolute path"),
+                        file("steps:\n  - run: {command: make, network: off}",
+                                "FILE:2: steps[0].run.network: expected default or none, got a boolean (off)"),
+                        file("steps:\n  - run: {command: make, env: [CC]}", "FILE:2: steps[0].run.env: CC: expected NAME=VALUE"),
+                        file("steps:\n  - copy: {source: nope, path: /x}",
+                                "FILE:2: steps[0].copy.source: DIR/nope: no such file or directory"),
+                        file("steps:\n  - copy: {source: motd, path: etc/motd}",
+                                "FILE:2: steps[0].copy.path: etc/motd: must be an absolute path without .."),
+                        file("steps:\n  - copy: {source: motd}", "FILE:2: steps[0].copy: path is missing"),
+                        file("steps:\n  - copy: {source: motd, path: /m, uid: -1}",
+                                "FILE:2: steps[0].copy.uid: -1: not a user id"))
+                        .covering(RUN_USER, RUN_WORKDIR, RUN_ENV, RUN_NETWORK, COPY, COPY_SOURCE, COPY_PATH, COPY_UID,
+                                COPY_GID, COPY_MODE),
+                new Row(BUILD_CPUS, List.of("--build-cpus", "2"), "build-cpus: 2",
+                        file("build-cpus: many", "FILE:1: build-cpus: expected a whole number, got 'many'"),
+                        flag("--build-cpus 0: must be 1..64", "--build-cpus", "0")),
+                new Row(BUILD_MEM, List.of("--build-mem", "2G"), "build-mem: 2G",
+                        file("build-mem: 64M", "FILE:1: build-mem: 64M: less than 128M"),
+                        flag("--build-mem lots: " + ByteSize.NOT_A_SIZE, "--build-mem", "lots")),
+                new Row(STEP_TIMEOUT, List.of("--step-timeout", "30m"), "step-timeout: 30m",
+                        file("step-timeout: soon", "FILE:1: step-timeout: expected a duration such as 90s, 30m or 2h, "
+                                + "got 'soon'"),
+                        flag("--step-timeout 5d: expected a duration such as 90s, 30m or 2h", "--step-timeout", "5d")),
+                new Row(STEP_NETWORK, List.of("--step-network", "none"), "step-network: none",
+                        flag("--step-network off: expected default or none", "--step-network", "off")),
+                new Row(STEP_CACHE, List.of("--no-cache"), "step-cache: false",
+                        file("step-cache: maybe", "FILE:1: step-cache: expected true or false, got 'maybe'")),
                 new Row(OUTPUT_LIST, List.of("-o", at("o.ext4"), "--format", "tar=" + at("o.tar.zst"), "--format",
                         "qcow2", "--compress", "zstd"), """
                         outputs:

@@ -43,7 +43,7 @@ class CompletionCommandTest {
         assertThat(complete(script, "kiln ")).contains("build", "inspect", "run", "pull", "cache", "completion");
         assertThat(complete(script, "kiln build --ini")).containsExactly("--init", "--init-image");
         assertThat(complete(script, "kiln build --init ")).containsExactly("auto", "kiln", "none");
-        assertThat(complete(script, "kiln build --no-")).containsExactly("--no-journal");
+        assertThat(complete(script, "kiln build --no-")).containsExactly("--no-cache", "--no-journal");
         assertThat(complete(script, "kiln pull --cache")).containsExactly("--cache-dir");
     }
 

@@ -18,25 +18,25 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Test helpers: entry lists as streams, and streams drained into maps or directories. */
-final class Entries {
+/** Test helpers: entry lists as streams, and streams drained into maps or directories (guest and steps tests). */
+public final class Entries {
     private Entries() {
     }
 
-    static Entry dir(String path) {
+    public static Entry dir(String path) {
         return Entry.directory(b(path), 0755, 0, 0, 1);
     }
 
-    static Entry file(String path, String content) {
+    public static Entry file(String path, String content) {
         byte[] c = content.getBytes(StandardCharsets.UTF_8);
         return Entry.file(b(path), 0644, 0, 0, 1, c.length, new ByteArrayInputStream(c));
     }
 
-    static Entry link(String path, String target) {
+    public static Entry link(String path, String target) {
         return Entry.symlink(b(path), b(target), 0, 0, 1);
     }
 
-    static EntryStream of(Entry... entries) {
+    public static EntryStream of(Entry... entries) {
         Iterator<Entry> it = List.of(entries).iterator();
         return new EntryStream() {
             @Override
@@ -51,14 +51,14 @@ final class Entries {
     }
 
     /** One result entry with its content read, in stream order. */
-    record Out(Entry entry, byte[] content) {
-        String text() {
+    public record Out(Entry entry, byte[] content) {
+        public String text() {
             return new String(content, StandardCharsets.UTF_8);
         }
     }
 
     /** Drains the stream; a later entry for a path replaces an earlier one (as in the writer). */
-    static Map<String, Out> drain(EntryStream s) throws IOException {
+    public static Map<String, Out> drain(EntryStream s) throws IOException {
         Map<String, Out> all = new LinkedHashMap<>();
         try (s) {
             for (Entry e = s.next(); e != null; e = s.next()) {
@@ -71,7 +71,7 @@ final class Entries {
     }
 
     /** Writes the entries below {@code root} with their owners and modes (the test runs as root). */
-    static void materialize(EntryStream s, Path root) throws IOException {
+    public static void materialize(EntryStream s, Path root) throws IOException {
         List<Runnable> dirModes = new ArrayList<>();
         try (s) {
             for (Entry e = s.next(); e != null; e = s.next()) {

@@ -245,4 +245,82 @@ class GuestStageTest {
         assertThatThrownBy(() -> new FileSpec(null, "/x", null, null, null)).isInstanceOf(KilnException.class)
                 .hasMessageStartingWith("/x: give exactly one");
     }
+
+    // ---- a Kiln image read back (ext4:) and built again with the same options ----
+
+    /** The stream as (path, type, mode, content) in order, each entry as often as it comes. */
+    private static List<String> sequence(List<dev.kiln.entry.Entry> entries) {
+        return entries.stream().map(e -> e.pathString() + " " + e.type() + " " + Integer.toOctalString(e.mode())).toList();
+    }
+
+    /** Drains a stream into entries whose content can be read again. */
+    private static List<dev.kiln.entry.Entry> collect(dev.kiln.entry.EntryStream s) throws Exception {
+        List<dev.kiln.entry.Entry> out = new java.util.ArrayList<>();
+        try (s) {
+            for (dev.kiln.entry.Entry e = s.next(); e != null; e = s.next()) {
+                byte[] c = e.type() == EntryType.FILE ? e.content().readAllBytes() : null;
+                out.add(c == null ? e : e.withContent(c.length, new java.io.ByteArrayInputStream(c)));
+            }
+        }
+        return out;
+    }
+
+    private static List<dev.kiln.entry.Entry> again(List<dev.kiln.entry.Entry> entries) throws Exception {
+        List<dev.kiln.entry.Entry> copy = new java.util.ArrayList<>();
+        for (dev.kiln.entry.Entry e : entries) {
+            copy.add(e.type() == EntryType.FILE ? e.withContent(e.size(),
+                    new java.io.ByteArrayInputStream(e.content().readAllBytes())) : e);
+            if (e.type() == EntryType.FILE) {
+                e.content().reset();
+            }
+        }
+        return copy;
+    }
+
+    /**
+     * What the guest stage would add and the tree already holds exactly (same bytes, mode, owner,
+     * time, no xattrs) is left out: the tree's own entry stays in its place, so the writer gets the
+     * same entries in the same order and writes the same image.
+     */
+    @Test
+    void guestFilesTheTreeHoldsAlreadyAreNotAddedAgain() throws Exception {
+        GuestConfig same = GuestConfig.builder().init(InitMode.KILN).hostname("box").dns(List.of("192.0.2.1"))
+                .env(List.of("B=2")).file(new FileSpec(null, "/etc/motd", 0600, 5L, 6L, "hi\n".getBytes(), null, false))
+                .build();
+        List<dev.kiln.entry.Entry> first = collect(GuestStage.apply(Entries.of(dir("usr"), dir("usr/sbin"),
+                link("sbin", "usr/sbin"), dir("etc"), file("etc/passwd", "root:x:0:0::/root:/bin/sh\n")), APP, same,
+                1700000000L));
+        assertThat(sequence(first)).contains("usr/sbin/init FILE 755", "etc/kiln/image.json FILE 644",
+                "etc/hostname FILE 644", "etc/motd FILE 600");
+
+        List<dev.kiln.entry.Entry> second = collect(GuestStage.apply(Entries.of(again(first).toArray(
+                dev.kiln.entry.Entry[]::new)), APP, same, 1700000000L));
+        assertThat(sequence(second)).isEqualTo(sequence(first));
+
+        // other options: the files that differ are written again, after the tree, and win there
+        GuestConfig other = GuestConfig.builder().init(InitMode.KILN).hostname("box").dns(List.of("192.0.2.1"))
+                .env(List.of("B=3")).file(new FileSpec(null, "/etc/motd", 0600, 5L, 6L, "hi\n".getBytes(), null, false))
+                .build();
+        List<dev.kiln.entry.Entry> third = collect(GuestStage.apply(Entries.of(again(first).toArray(
+                dev.kiln.entry.Entry[]::new)), APP, other, 1700000000L));
+        List<String> added = sequence(third).subList(first.size(), third.size());
+        assertThat(added).containsExactly("etc/kiln/image.json FILE 644", "etc/kiln/init.conf FILE 644");
+        // and another time is another file
+        List<dev.kiln.entry.Entry> fourth = collect(GuestStage.apply(Entries.of(again(first).toArray(
+                dev.kiln.entry.Entry[]::new)), APP, same, 1700000001L));
+        assertThat(fourth.size()).isGreaterThan(first.size());
+    }
+
+    /** A file the tree holds under two names is replaced, not kept: the other name keeps the old file. */
+    @Test
+    void aHardLinkedGuestFileIsWrittenAgain() throws Exception {
+        GuestConfig guest = GuestConfig.builder().init(InitMode.NONE).build();
+        List<dev.kiln.entry.Entry> first = collect(GuestStage.apply(Entries.of(dir("etc")), APP, guest, 5));
+        List<dev.kiln.entry.Entry> linked = new java.util.ArrayList<>(again(first));
+        linked.add(new dev.kiln.entry.Entry("etc/other".getBytes(), EntryType.HARDLINK, 0, 0, 0, 0, 0, null,
+                "etc/kiln/init.conf".getBytes(), 0, 0, 0, null));
+        List<dev.kiln.entry.Entry> second = collect(GuestStage.apply(Entries.of(linked.toArray(
+                dev.kiln.entry.Entry[]::new)), APP, guest, 5));
+        assertThat(sequence(second).subList(linked.size(), second.size())).containsExactly("etc/kiln/init.conf FILE 644");
+    }
 }
