@@ -1,10 +1,12 @@
 package dev.kiln.output;
 
+import dev.kiln.KilnException;
 import dev.kiln.entry.Entry;
 import dev.kiln.entry.EntrySink;
 import dev.kiln.entry.SparseContent;
 import dev.kiln.ext4.Attributes;
 import dev.kiln.ext4.DataRegion;
+import dev.kiln.ext4.Ext4Exception;
 import dev.kiln.ext4.Ext4Writer;
 import dev.kiln.ext4.SpecialType;
 
@@ -21,6 +23,15 @@ public final class Ext4Sink implements EntrySink {
 
     @Override
     public void accept(Entry e) throws IOException {
+        try {
+            write(e);
+        } catch (Ext4Exception refused) {
+            // the writer's refusals (a limit, a name) are the user's to act on, like any other input error
+            throw new KilnException(refused.getMessage(), refused);
+        }
+    }
+
+    private void write(Entry e) throws IOException {
         Attributes attributes = new Attributes(e.mode() & 07777, e.uid(), e.gid(), e.mtimeSeconds(),
                 e.mtimeNanos(), e.xattrs());
         switch (e.type()) {

@@ -2,6 +2,8 @@ package dev.kiln.output;
 
 import dev.kiln.entry.EntrySink;
 import dev.kiln.ext4.Ext4Options;
+import dev.kiln.KilnException;
+import dev.kiln.ext4.Ext4Exception;
 import dev.kiln.ext4.Ext4Summary;
 import dev.kiln.ext4.Ext4Writer;
 
@@ -287,7 +289,12 @@ public final class OutputSession implements Closeable {
             flush.close();
             flush = null;
         }
-        Ext4Summary summary = writer.finish();
+        Ext4Summary summary;
+        try {
+            summary = writer.finish();
+        } catch (Ext4Exception refused) {   // e.g. the tree does not fit the --size given
+            throw new KilnException(refused.getMessage(), refused);
+        }
         closeWriter();
         summary.warnings().forEach(this::warn);   // e.g. clamped times, once
         return summary;

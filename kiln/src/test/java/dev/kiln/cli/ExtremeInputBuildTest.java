@@ -18,6 +18,7 @@ import java.util.Map;
 
 import static dev.kiln.cli.BuildFromTarTest.build;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
@@ -106,6 +107,10 @@ class ExtremeInputBuildTest {
                 .write(tmp.resolve("uid.tar"));
         Run r = run("tar:" + tar, "-o", tmp.resolve("out.ext4").toString(), "--init", "none", "-q");
         assertOneLineError(r, "etc/f: uid 4294967296 is beyond ext4's limit of 4294967295");
+        assertThatThrownBy(() -> pipeline("tar:" + tar, "-o", tmp.resolve("p.ext4").toString(), "--init", "none"))
+                .as("a library caller can catch the writer's refusal as the one user error type")
+                .isInstanceOf(dev.kiln.KilnException.class).hasMessage("etc/f: uid 4294967296 is beyond ext4's "
+                        + "limit of 4294967295");
         Path gidTar = new PaxTar().file("g", "x".getBytes(), Map.of("gid", "18446744073")).write(tmp.resolve("gid.tar"));
         assertOneLineError(run("tar:" + gidTar, "-o", tmp.resolve("g.ext4").toString(), "--init", "none", "-q"),
                 "g: gid 18446744073 is beyond ext4's limit of 4294967295");
@@ -219,5 +224,13 @@ class ExtremeInputBuildTest {
         assertThat(cpio.lines().get(0)).startsWith("kiln: d/d/d/").contains("...")
                 // The first name over the kernel's limit is a directory on the way down.
                 .endsWith(": a path of 4097 bytes is too long for an initramfs: the kernel skips names over 4095 bytes");
+    }
+
+    /** Runs a build as a library caller does: the pipeline, no error handler in between. */
+    private static void pipeline(String... args) throws java.io.IOException {
+        picocli.CommandLine.Model.CommandSpec spec = BuildCommand.commandSpec();
+        new picocli.CommandLine(spec).parseArgs(args);
+        BuildRequest request = ((BuildCommand) spec.userObject()).resolvedSpec().toRequest(0);
+        new BuildPipeline(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()), true).run(request);
     }
 }
