@@ -1,6 +1,8 @@
 /**
- * A pure-Java ext4 image writer. It knows nothing about containers: callers hand it paths,
- * attributes and content streams through {@link dev.kiln.ext4.Ext4Writer}.
+ * A pure-Java ext4 image writer and reader. It knows nothing about containers: callers hand the
+ * writer paths, attributes and content streams through {@link dev.kiln.ext4.Ext4Writer}, and
+ * {@link dev.kiln.ext4.Ext4Reader} walks an existing ext2/3/4 image (htree directories, extents
+ * and block maps, inline data, xattrs, hard links, sparse files) in the same terms.
  *
  * <h2>Disk layout</h2>
  * 4 KiB blocks, 32,768 blocks per group, 256-byte inodes, 64-byte group descriptors,
