@@ -121,6 +121,9 @@ struct ids {
 };
 int resolve_user(const char *spec, struct ids *ids);
 int become(const struct ids *ids);
+/* In a child about to exec: enter dir (created, owned by the user, when missing, as container
+ * runtimes do) and become the user named user_name; on failure says why and exits 126. */
+void enter_as(const char *dir, const struct ids *ids, const char *user_name);
 char **build_env(const struct list *base, const struct list *extra, const char *home);
 void exec_program(char **argv, char **envp) __attribute__((noreturn));
 int status_code(int status);

@@ -243,20 +243,7 @@ static void step_child(const struct ids *ids, int out) {
         say("step output: %s", strerror(errno));
         _exit(126);
     }
-    const char *dir = step.workdir && *step.workdir ? step.workdir : "/";
-    if (chdir(dir) < 0) {
-        /* like container runtimes, create a missing working directory, owned by the user */
-        make_dirs(dir, 0755);
-        if (chown(dir, ids->uid, ids->gid) < 0) {}
-        if (chdir(dir) < 0) {
-            say("working directory %s: %s", dir, strerror(errno));
-            _exit(126);
-        }
-    }
-    if (become(ids) < 0) {
-        say("user %s: %s", step.user ? step.user : "0", strerror(errno));
-        _exit(126);
-    }
+    enter_as(step.workdir && *step.workdir ? step.workdir : "/", ids, step.user);
     char *argv[] = {"/bin/sh", "-c", (char *)step.command, NULL};
     exec_program(argv, build_env(&step.env, NULL, ids->home));
 }

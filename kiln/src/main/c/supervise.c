@@ -71,20 +71,7 @@ static pid_t start_main(const struct ids *ids, struct list *argv) {
     pid_t pid = fork();
     if (pid == 0) {
         child_setup();
-        const char *dir = conf.workdir && *conf.workdir ? conf.workdir : "/";
-        if (chdir(dir) < 0) {
-            /* like container runtimes, create a missing working directory */
-            make_dirs(dir, 0755);
-            if (chown(dir, ids->uid, ids->gid) < 0) {}
-            if (chdir(dir) < 0) {
-                say("working directory %s: %s", dir, strerror(errno));
-                _exit(126);
-            }
-        }
-        if (become(ids) < 0) {
-            say("user %s: %s", conf.user ? conf.user : "0", strerror(errno));
-            _exit(126);
-        }
+        enter_as(conf.workdir && *conf.workdir ? conf.workdir : "/", ids, conf.user);
         exec_program(argv->items, build_env(&conf.env, NULL, ids->home));
     }
     if (pid < 0) say("fork: %s", strerror(errno));

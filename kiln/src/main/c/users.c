@@ -112,6 +112,21 @@ int become(const struct ids *ids) {
     return setgroups(ids->ngroups, ids->groups) < 0 || setgid(ids->gid) < 0 || setuid(ids->uid) < 0 ? -1 : 0;
 }
 
+void enter_as(const char *dir, const struct ids *ids, const char *user_name) {
+    if (chdir(dir) < 0) {
+        make_dirs(dir, 0755);
+        if (chown(dir, ids->uid, ids->gid) < 0) {}
+        if (chdir(dir) < 0) {
+            say("working directory %s: %s", dir, strerror(errno));
+            _exit(126);
+        }
+    }
+    if (become(ids) < 0) {
+        say("user %s: %s", user_name ? user_name : "0", strerror(errno));
+        _exit(126);
+    }
+}
+
 /* Environment with a default PATH when the image does not set one, plus extra entries. */
 char **build_env(const struct list *base, const struct list *extra, const char *home) {
     static struct list out;

@@ -219,25 +219,7 @@ public final class BuildPipeline {
         }
         return () -> {
             Image image = Sources.open(reference, options);
-            try {
-                EntryStream entries = Flattener.flatten(image);
-                return new EntryStream() {
-                    @Override
-                    public Entry next() throws IOException {
-                        return entries.next();
-                    }
-
-                    @Override
-                    public void close() throws IOException {
-                        try (image) {
-                            entries.close();
-                        }
-                    }
-                };
-            } catch (IOException | RuntimeException e) {
-                image.close();
-                throw e;
-            }
+            return EntryStream.closingAlso(() -> Flattener.flatten(image), image);
         };
     }
 

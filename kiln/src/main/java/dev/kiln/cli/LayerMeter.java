@@ -1,8 +1,8 @@
 package dev.kiln.cli;
 
 import dev.kiln.entry.EntryStream;
+import dev.kiln.image.ForwardingImage;
 import dev.kiln.image.Image;
-import dev.kiln.image.ImageConfig;
 import dev.kiln.image.Layer;
 import dev.kiln.image.MediaTypes;
 
@@ -10,7 +10,6 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -195,48 +194,17 @@ final class LayerMeter {
     }
 
     /** The image with counted layers; everything else is the image's own. */
-    static final class MeteredImage implements Image {
-        private final Image image;
+    static final class MeteredImage extends ForwardingImage {
         private final List<Layer> layers;
 
         MeteredImage(Image image, List<? extends Layer> layers) {
-            this.image = image;
+            super(image);
             this.layers = List.copyOf(layers);
         }
 
         @Override
         public List<Layer> layers() {
             return layers;
-        }
-
-        @Override
-        public ImageConfig config() {
-            return image.config();
-        }
-
-        @Override
-        public Optional<String> manifestDigest() {
-            return image.manifestDigest();
-        }
-
-        @Override
-        public Optional<String> platform() {
-            return image.platform();
-        }
-
-        @Override
-        public Optional<String> configDigest() {
-            return image.configDigest();
-        }
-
-        @Override
-        public boolean hasWhiteouts() {
-            return image.hasWhiteouts();
-        }
-
-        @Override
-        public void close() throws IOException {
-            image.close();
         }
     }
 }

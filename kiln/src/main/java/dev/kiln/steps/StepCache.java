@@ -3,6 +3,7 @@ package dev.kiln.steps;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.kiln.io.FileLocks;
+import dev.kiln.io.UseTimes;
 import dev.kiln.output.AtomicOutput;
 
 import java.io.Closeable;
@@ -15,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -73,16 +73,7 @@ public final class StepCache {
 
     /** The cached tree of {@code key}, marked used; empty when there is none. */
     Optional<Path> find(String key) {
-        Path p = tree(key);
-        if (!Files.isRegularFile(p)) {
-            return Optional.empty();
-        }
-        try {
-            Files.setLastModifiedTime(p, FileTime.from(Instant.now()));
-        } catch (IOException e) {
-            // a read-only cache still serves its trees
-        }
-        return Optional.of(p);
+        return UseTimes.markUsed(tree(key));
     }
 
     /** Where {@link #commit} expects the tree: the published path of a new entry. */

@@ -1,7 +1,6 @@
 package dev.kiln.steps;
 
 import dev.kiln.KilnException;
-import dev.kiln.entry.Entry;
 import dev.kiln.entry.EntryStream;
 import dev.kiln.image.Image;
 import dev.kiln.image.SourceOptions;
@@ -98,25 +97,7 @@ sealed interface Tree extends Closeable permits Tree.Base, Tree.Cached, Tree.Scr
         /** The tree a step left, read with Kiln's ext4 reader, without Kiln's own mount points. */
         EntryStream readBack() throws IOException {
             Image image = ext4(scratch.file());
-            try {
-                EntryStream entries = MountPoints.cleaned(image.layers().get(0).entries(), present);
-                return new EntryStream() {
-                    @Override
-                    public Entry next() throws IOException {
-                        return entries.next();
-                    }
-
-                    @Override
-                    public void close() throws IOException {
-                        try (image) {
-                            entries.close();
-                        }
-                    }
-                };
-            } catch (IOException | RuntimeException e) {
-                image.close();
-                throw e;
-            }
+            return EntryStream.closingAlso(() -> MountPoints.cleaned(image.layers().get(0).entries(), present), image);
         }
 
         @Override

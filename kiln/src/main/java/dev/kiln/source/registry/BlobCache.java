@@ -2,6 +2,7 @@ package dev.kiln.source.registry;
 
 import dev.kiln.KilnException;
 import dev.kiln.io.FileLocks;
+import dev.kiln.io.UseTimes;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,7 +15,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -84,16 +84,7 @@ public final class BlobCache {
 
     /** The cached blob, if present (and marks it used). */
     Optional<Path> get(String digest) {
-        Path p = blobPath(digest);
-        if (!Files.isRegularFile(p)) {
-            return Optional.empty();
-        }
-        try {
-            Files.setLastModifiedTime(p, FileTime.from(Instant.now()));
-        } catch (IOException e) {
-            // a read-only cache still serves blobs
-        }
-        return Optional.of(p);
+        return UseTimes.markUsed(blobPath(digest));
     }
 
     /** Removes a cached blob found corrupt; true when there was one to remove. */

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.kiln.KilnException;
 import dev.kiln.image.Descriptor;
+import dev.kiln.image.ForwardingImage;
 import dev.kiln.image.Image;
-import dev.kiln.image.ImageConfig;
 import dev.kiln.image.ImageManifest;
 import dev.kiln.image.Json;
 import dev.kiln.image.Layer;
@@ -146,7 +146,7 @@ public final class RegistrySource {
     }
 
     /** An image from a registry: the oci package's image plus what `kiln pull` needs to save it. */
-    static final class RegistryImage implements Image {
+    static final class RegistryImage extends ForwardingImage {
         final Reference reference;
         final OciImage image;
         final RegistryBlobStore store;
@@ -155,41 +155,12 @@ public final class RegistrySource {
         final Descriptor top;
 
         RegistryImage(Reference reference, OciImage image, RegistryBlobStore store, BlobCache cache, Descriptor top) {
+            super(image);
             this.reference = reference;
             this.image = image;
             this.store = store;
             this.cache = cache;
             this.top = top;
-        }
-
-        @Override
-        public List<Layer> layers() {
-            return image.layers();
-        }
-
-        @Override
-        public ImageConfig config() {
-            return image.config();
-        }
-
-        @Override
-        public Optional<String> manifestDigest() {
-            return image.manifestDigest();
-        }
-
-        @Override
-        public Optional<String> platform() {
-            return image.platform();
-        }
-
-        @Override
-        public Optional<String> configDigest() {
-            return image.configDigest();
-        }
-
-        @Override
-        public void close() throws IOException {
-            image.close();
         }
 
         /**
