@@ -74,7 +74,7 @@ class StepsBootTest {
                 image: dir:%s
                 steps:
                   - copy: {source: %s, path: /usr/local/bin/tool, mode: 0755}
-                  - run: GREETING=hi tool > /made-by-tool.txt; cat /etc/resolv.conf; test -e /sys/class/net/eth0 && echo has-eth0
+                  - run: GREETING=hi tool > /made-by-tool.txt; cat /etc/resolv.conf; test -e /sys/class/net/eth0 && echo has-eth0; echo "cwd $(pwd) stdin $(readlink /proc/self/fd/0) cpus $(nproc)"; grep MemTotal /proc/meminfo
                   - run:
                       command: "{ id; pwd; env | sort; } > report.txt; touch owned; tool"
                       user: app
@@ -83,18 +83,24 @@ class StepsBootTest {
                   - run: {command: "ls /sys/class/net; test -e /sys/class/net/eth0 || echo no-eth0", network: none}
                 """.formatted(root, tool));
         Path cache = tmp.resolve("cache-formats");
-        BootSupport.CliRun r = build(cache, "-f", spec.toString(), "--init", "none",
-                "-o", out.resolve("rootfs.ext4").toString(), "--format", "qcow2", "--format", "tar");
+        BootSupport.CliRun r = build(cache, "-f", spec.toString(), "--init", "none", "--build-cpus", "2",
+                "--build-mem", "320M", "-o", out.resolve("rootfs.ext4").toString(), "--format", "qcow2", "--format", "tar");
 
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(err(r)).containsSubsequence(
                 "kiln: step 1/4: copy: " + tool + " to /usr/local/bin/tool",
                 "kiln: step 2/4: run: GREETING=hi tool > /made-by-tool.txt; cat /etc/resolv.conf; test -e "
-                        + "/sys/class/net/eth0 && echo has-eth0",
+                        + "/sys/class/net/eth0 && echo has-eth0; echo \"cwd $(pwd) stdin $(readlink /proc/self/fd/0) cpus "
+                        + "$(nproc)\"; grep MemTotal /proc/meminfo",
                 "[step 2] nameserver 10.0.2.3",
                 "[step 2] has-eth0",
+                // no WorkingDir in the image: /; stdin /dev/null; the VM of --build-cpus
+                "[step 2] cwd / stdin /dev/null cpus 2",
                 "[step 3] tool ran as 1000 with hello",
                 "[step 4] no-eth0");
+        // the VM of --build-mem 320M: what the kernel keeps for itself aside, the rest
+        assertThat(err(r)).anySatisfy(l -> assertThat(l).matches("\\[step 2] MemTotal: +[0-9]+ kB").satisfies(m -> assertThat(
+                Long.parseLong(m.replaceAll(".*: +([0-9]+) kB", "$1"))).isBetween(200_000L, 320L * 1024)));
         assertThat(err(r)).anyMatch(l -> l.matches("kiln: step 2/4: done: boot [0-9.]+ s, command [0-9.]+ s, VM total "
                 + "[0-9.]+ s, read back [0-9.]+ s"));
 
@@ -119,20 +125,24 @@ class StepsBootTest {
                 .contains("made-by-tool.txt", "srv/work/owned").doesNotContain("proc/", "run/");
         assertOnlyOutputs(out, "rootfs.ext4", "rootfs.qcow2", "rootfs.tar");
 
-        // The steps run before Kiln's guest files: other guest options take every step from the
-        // cache. The initramfs and kernel+initrd (its kernel the steps' one) boot and show the result.
+        // The steps run before Kiln's guest files: other guest options (and other VM options) take
+        // every step from the cache; --dns is what the output's resolv.conf holds. The initramfs and
+        // kernel+initrd (its kernel the steps' one) boot and show the result.
         Path boot = outputs("formats-boot");
         BootSupport.CliRun again = build(cache, "-f", spec.toString(), "--init", "kiln", "--hostname", "built",
-                "--format", "initramfs=" + boot.resolve("rootfs.cpio.gz"), "--format", "kernel+initrd=" + boot.resolve("set"));
+                "--dns", "192.0.2.53", "--format", "initramfs=" + boot.resolve("rootfs.cpio.gz"),
+                "--format", "kernel+initrd=" + boot.resolve("set"), "--format", "tar=" + boot.resolve("rootfs.tar"));
         assertThat(again.exit()).as(again.err()).isZero();
         assertThat(err(again)).contains("kiln: step 4/4: cached: run: ls /sys/class/net; test -e /sys/class/net/eth0 || "
                 + "echo no-eth0").noneMatch(l -> l.startsWith("[step "));
+        assertThat(Tools.check("tar", "-xOf", boot.resolve("rootfs.tar").toString(), "etc/resolv.conf"))
+                .isEqualTo("nameserver 192.0.2.53\n");
         assertThat(Files.mismatch(boot.resolve("set/kernel"), kernel)).isEqualTo(-1);
         BootSupport.CliRun booted = BootSupport.kiln("run", "--initrd", boot.resolve("rootfs.cpio.gz").toString(),
                 "--kernel", kernel.toString(), "--accel", "tcg", "--timeout", "120s", "--", "/bin/cat", "/made-by-tool.txt");
         assertThat(booted.exit()).as(booted.err()).isZero();
         assertThat(booted.lines()).contains("tool ran as 0 with hi");
-        assertOnlyOutputs(boot, "rootfs.cpio.gz", "set");
+        assertOnlyOutputs(boot, "rootfs.cpio.gz", "set", "rootfs.tar");
     }
 
     /**
