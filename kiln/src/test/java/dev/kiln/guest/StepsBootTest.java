@@ -176,6 +176,38 @@ class StepsBootTest {
                 .doesNotContain("etc", "proc", "sys", "dev", "run");
     }
 
+    /**
+     * Steps on top of an existing ext4 image ({@code ext4:}, here one Kiln made): the image's
+     * config (its /etc/kiln/image.json) gives the step its Env and WorkingDir, the step's file is
+     * in the output with the image's own, and a rebuild takes the step from the cache (the key
+     * of a source without a manifest digest is its tree's digest).
+     */
+    @Test
+    void stepsRunOnAnExt4Image() throws IOException {
+        Path out = outputs("ext4-source");
+        Path base = out.resolve("base.ext4");
+        BootSupport.CliRun made = BootSupport.kiln("build", "dir:" + root, "--init", "none", "--env", "FROM_IMAGE=yes",
+                "--workdir", "/srv/base", "-o", base.toString());
+        assertThat(made.exit()).as(made.err()).isZero();
+        Path cache = tmp.resolve("cache-ext4-source");
+        String[] args = {"ext4:" + base, "--init", "none", "--run", "echo \"in $(pwd) with $FROM_IMAGE\" | tee made", "-o"};
+
+        BootSupport.CliRun r = build(cache, concat(List.of(args), out.resolve("stepped.ext4").toString()));
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(err(r)).contains("[step 1] in /srv/base with yes");
+        Path stepped = out.resolve("stepped.ext4");
+        Ext4Image.assertClean(stepped);
+        assertThat(Ext4Image.debugfs(stepped, "cat /srv/base/made")).isEqualTo("in /srv/base with yes\n");
+        assertThat(Ext4Image.debugfs(stepped, "cat /etc/resolv.conf")).isEqualTo(BootSupport.IMAGE_RESOLV_CONF);
+
+        BootSupport.CliRun again = build(cache, concat(List.of(args), out.resolve("again.ext4").toString()));
+        assertThat(again.exit()).as(again.err()).isZero();
+        assertThat(err(again)).contains("kiln: step 1/1: cached: run: echo \"in $(pwd) with $FROM_IMAGE\" | tee made")
+                .noneMatch(l -> l.startsWith("[step "));
+        assertThat(Files.mismatch(stepped, out.resolve("again.ext4"))).isEqualTo(-1);
+        assertOnlyOutputs(out, "base.ext4", "stepped.ext4", "again.ext4");
+    }
+
     /** One message: the step's number, command, status and last lines; nothing written, no scratch left. */
     @Test
     void aFailingStepFailsTheBuildAndWritesNothing() throws IOException {
