@@ -64,6 +64,7 @@ public final class BuildCommand implements Callable<Integer> {
         BuildSpec resolved = file == null ? BuildSpec.empty() : SpecFile.read(file);
         resolved.overlay(flags);
         resolved.steps(resolved.machine());   // checks across keys (container names, init, steps), --print-spec too
+        resolved.bare();
         return resolved;
     }
 

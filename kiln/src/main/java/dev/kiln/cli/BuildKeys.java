@@ -156,6 +156,12 @@ final class BuildKeys {
                     + "(repeatable; init: [REF...] in the spec file); kiln-init is then the init.", "--init-image")
             .readFlags(BuildKeys::initFromFlags);
 
+    /** Nothing added to the source's tree: a faithful conversion (checked against the other guest keys in BuildSpec). */
+    static final SpecKey<Boolean> BARE = value("bare", Kinds.BOOLEAN).section(GUEST)
+            .flagMeaning(true, "Exactly the source's tree, nothing added but the filesystem's lost+found: no init, "
+                    + "no /etc/kiln, no agent or files (for a plain conversion, as tar2ext4 does). Not with the "
+                    + "options below, --init kiln|auto, --run or initramfs outputs (they add /init).", "--bare");
+
     static final SpecKey<Path> AGENT_PATH = value("path", Kinds.HOST_FILE);
     static final SpecKey<String> AGENT_DEST = value("dest", Kinds.TEXT)
             .check(GuestConfig::isAbsoluteFilePath, "must be an absolute file path without ..");
@@ -251,7 +257,7 @@ final class BuildKeys {
             STEPS, BUILD_CPUS, BUILD_MEM, STEP_TIMEOUT, STEP_NETWORK, STEP_CACHE,
             OUTPUT_LIST, KERNEL, STRICT,
             SIZE, HEADROOM, INODES, LABEL, JOURNAL,
-            INIT, AGENT, SCRIPT, FILES, ENV, HOSTNAME, DNS, ENTRYPOINT, CMD, USER, WORKDIR,
+            INIT, BARE, AGENT, SCRIPT, FILES, ENV, HOSTNAME, DNS, ENTRYPOINT, CMD, USER, WORKDIR,
             ONBOOT.list, SERVICES.list, ONSHUTDOWN.list, ONBOOT_FAILURE,
             CREDS, INSECURE_REGISTRIES, CA_CERT, CACHE_DIR, SPEC_FILE, PRINT_SPEC, QUIET);
 

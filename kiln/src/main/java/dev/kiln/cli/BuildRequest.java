@@ -1,8 +1,10 @@
 package dev.kiln.cli;
 
+import dev.kiln.KilnException;
 import dev.kiln.ext4.Ext4Options;
 import dev.kiln.guest.GuestConfig;
 import dev.kiln.image.SourceOptions;
+import dev.kiln.output.OutputFormat;
 import dev.kiln.output.OutputPlan;
 import dev.kiln.steps.StepPlan;
 
@@ -19,6 +21,16 @@ public record BuildRequest(String source, SourceOptions sourceOptions, Ext4Optio
                            long timestamp, OutputPlan plan, MachineSpec machine, StepPlan steps) {
     public BuildRequest {
         steps = steps == null ? StepPlan.none() : steps;
+        if (guest != null && guest.bare()) {
+            // what the CLI refuses key by key, for every other caller too
+            String adds = machine != null ? "a composed machine adds its containers"
+                    : !steps.isEmpty() ? "build steps change it"
+                    : plan.outputs().stream().anyMatch(o -> o.format() == OutputFormat.INITRAMFS
+                            || o.format() == OutputFormat.KERNEL_INITRD) ? "an initramfs adds /init" : null;
+            if (adds != null) {
+                throw new KilnException("bare: a bare build is the source's tree exactly, and " + adds);
+            }
+        }
     }
 
     /** A plain build of one image, without steps. */

@@ -59,10 +59,7 @@ final class BuildSpec {
         }
         List<OutputSpec> specs = new ArrayList<>();
         for (SpecMap o : get(OUTPUT_LIST) == null ? List.<SpecMap>of() : get(OUTPUT_LIST)) {
-            // Without format:, the path's name says it, as -o's does (rootfs.qcow2); else ext4.
-            OutputFormat format = o.get(OUTPUT_FORMAT) != null
-                    ? OutputFormat.parse("outputs: format", o.get(OUTPUT_FORMAT))
-                    : OutputNames.of(o.get(OUTPUT_PATH)).map(OutputNames.Named::format).orElse(OutputFormat.EXT4);
+            OutputFormat format = format(o);
             Compression c = o.get(OUTPUT_COMPRESS) == null ? null : Compression.parse(o.get(OUTPUT_COMPRESS));
             specs.add(new OutputSpec(format, o.get(OUTPUT_PATH), format.fromExt4() ? null : c));
         }
@@ -72,6 +69,12 @@ final class BuildSpec {
         OutputPlan plan = new OutputPlan(specs, Boolean.TRUE.equals(get(STRICT)),
                 new OutputPlan.KernelSpec(get(KERNEL_PATH), get(KERNEL_IMAGE), get(KERNEL_CMDLINE)));
         return new BuildRequest(image, sourceOptions(), ext4Options(timestamp), guest(), timestamp, plan, machine, steps(machine));
+    }
+
+    /** An item of outputs:; without format:, the path's name says it, as -o's does (rootfs.qcow2); else ext4. */
+    private static OutputFormat format(SpecMap output) {
+        return output.get(OUTPUT_FORMAT) != null ? OutputFormat.parse("outputs: format", output.get(OUTPUT_FORMAT))
+                : OutputNames.of(output.get(OUTPUT_PATH)).map(OutputNames.Named::format).orElse(OutputFormat.EXT4);
     }
 
     /**
@@ -115,7 +118,41 @@ final class BuildSpec {
         return size == null ? options : options.withSizeBytes(ByteSize.parse("--size", size));
     }
 
+    /**
+     * Whether the build is bare (nothing added to the source's tree). Every key that would add
+     * something is then refused, naming that key where it was given; so are outputs that add /init.
+     */
+    boolean bare() {
+        if (!Boolean.TRUE.equals(get(BARE))) {
+            return false;
+        }
+        String bare = values.origin(BARE).name(BARE);
+        InitChoice init = get(INIT);
+        if (init != null && !init.mode().equals("none")) {
+            throw values.origin(INIT).error(new SpecProblem("not with " + bare + ", which adds no init; leave it out "
+                    + "or give none"));
+        }
+        for (SpecKey<?> key : List.of(STEPS, AGENT, SCRIPT, FILES, ENV, HOSTNAME, DNS, ENTRYPOINT, CMD, USER, WORKDIR,
+                ONBOOT.list, SERVICES.list, ONSHUTDOWN.list, ONBOOT_FAILURE)) {
+            if (values.has(key)) {
+                throw values.origin(key).error(new SpecProblem("not with " + bare + ", which adds nothing to the "
+                        + "source's tree"));
+            }
+        }
+        for (SpecMap o : get(OUTPUT_LIST) == null ? List.<SpecMap>of() : get(OUTPUT_LIST)) {
+            OutputFormat format = format(o);
+            if (format == OutputFormat.INITRAMFS || format == OutputFormat.KERNEL_INITRD) {
+                throw values.origin(OUTPUT_LIST).error(new SpecProblem(o.get(OUTPUT_PATH).toString(), "a " + format
+                        + " output adds /init, and " + bare + " adds nothing; write ext4, qcow2 or tar"));
+            }
+        }
+        return true;
+    }
+
     GuestConfig guest() {
+        if (bare()) {
+            return GuestConfig.bareTree();
+        }
         boolean composed = MachineSpec.of(values) != null;
         GuestConfig.Builder guest = GuestConfig.builder()
                 .init(composed ? GuestConfig.InitMode.KILN : values.getOrDefault(INIT).initMode())

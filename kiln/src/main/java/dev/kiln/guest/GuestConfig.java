@@ -28,11 +28,14 @@ import java.util.regex.Pattern;
  * @param files      host files copied into the image
  * @param poweroffOnOnbootFailure a composed machine stops when one of its onboot containers fails
  *                   ({@code onboot_failure=poweroff} in init.conf); otherwise the boot goes on
+ * @param bare       add nothing at all: the guest stage passes the tree through unchanged (no init, no
+ *                   /etc/kiln); nothing else may then be set but {@code init} NONE or AUTO
  */
 public record GuestConfig(InitMode init, Path agent, String agentDest, List<String> agentArgs,
                           List<String> agentEnv, Path script, String hostname, List<String> dns,
                           List<String> env, List<String> entrypoint, List<String> cmd, String user,
-                          String workdir, List<FileSpec> files, boolean poweroffOnOnbootFailure) {
+                          String workdir, List<FileSpec> files, boolean poweroffOnOnbootFailure,
+                          boolean bare) {
 
     public static final String DEFAULT_AGENT_DEST = "/usr/local/bin/kiln-agent";
 
@@ -99,6 +102,17 @@ public record GuestConfig(InitMode init, Path agent, String agentDest, List<Stri
         entrypoint = entrypoint == null ? null : List.copyOf(entrypoint);
         cmd = cmd == null ? null : List.copyOf(cmd);
         files = files == null ? List.of() : List.copyOf(files);
+        if (bare) {
+            String added = init == InitMode.KILN ? "init kiln" : agent != null ? "an agent"
+                    : script != null ? "a script" : !files.isEmpty() ? "files" : hostname != null ? "a hostname"
+                    : !dns.isEmpty() ? "name servers" : !agentArgs.isEmpty() || !agentEnv.isEmpty() ? "agent options"
+                    : !env.isEmpty() || entrypoint != null || cmd != null || user != null || workdir != null
+                    ? "image config overrides" : poweroffOnOnbootFailure ? "onboot_failure" : null;
+            if (added != null) {
+                throw new dev.kiln.KilnException("bare: a bare build adds nothing to the source's tree, so it cannot "
+                        + "have " + added);
+            }
+        }
     }
 
     /** The default: automatic init choice, nothing else added or overridden. */
@@ -113,7 +127,12 @@ public record GuestConfig(InitMode init, Path agent, String agentDest, List<Stri
 
     public GuestConfig withInit(InitMode mode) {
         return new GuestConfig(mode, agent, agentDest, agentArgs, agentEnv, script, hostname, dns, env,
-                entrypoint, cmd, user, workdir, files, poweroffOnOnbootFailure);
+                entrypoint, cmd, user, workdir, files, poweroffOnOnbootFailure, bare);
+    }
+
+    /** Nothing added: the source's tree exactly (the filesystem adds only lost+found). */
+    public static GuestConfig bareTree() {
+        return builder().bare(true).build();
     }
 
     public static Builder builder() {
@@ -157,6 +176,7 @@ public record GuestConfig(InitMode init, Path agent, String agentDest, List<Stri
         private String workdir;
         private final List<FileSpec> files = new ArrayList<>();
         private boolean poweroffOnOnbootFailure;
+        private boolean bare;
 
         private Builder() {
         }
@@ -240,9 +260,15 @@ public record GuestConfig(InitMode init, Path agent, String agentDest, List<Stri
             return this;
         }
 
+        /** Add nothing to the tree (see {@link GuestConfig#bare()}); nothing else may be set then. */
+        public Builder bare(boolean value) {
+            bare = value;
+            return this;
+        }
+
         public GuestConfig build() {
             return new GuestConfig(init, agent, agentDest, agentArgs, agentEnv, script, hostname, dns, env,
-                    entrypoint, cmd, user, workdir, files, poweroffOnOnbootFailure);
+                    entrypoint, cmd, user, workdir, files, poweroffOnOnbootFailure, bare);
         }
     }
 }

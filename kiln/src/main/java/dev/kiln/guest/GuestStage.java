@@ -38,6 +38,9 @@ public final class GuestStage {
      */
     public static EntryStream apply(EntryStream image, ImageConfig config, GuestConfig guest, long timestamp,
                                     String platform) {
+        if (guest.bare()) {
+            return image;   // a faithful conversion: the tree exactly as the source has it
+        }
         Additions.validate(guest);
         if (guest.init() == GuestConfig.InitMode.KILN) {
             KilnInit.resource(platform);   // fail before any layer is read when no binary fits

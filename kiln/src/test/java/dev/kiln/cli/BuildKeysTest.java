@@ -282,6 +282,8 @@ class BuildKeysTest {
                         file("init: sysv", "FILE:1: init: expected auto, kiln, none or a list of image references, "
                                 + "got 'sysv'"),
                         flag("--init sysv: expected auto, kiln or none", "--init", "sysv")),
+                new Row(BARE, List.of("--bare"), "bare: true",
+                        file("bare: mostly", "FILE:1: bare: expected true or false, got 'mostly'")),
                 new Row(AGENT, List.of("--agent", at("agent.sh") + ":/usr/local/bin/agent"),
                         "agent:\n  path: agent.sh\n  dest: /usr/local/bin/agent",
                         file("agent:\n  path: agent.sh\n  dest: opt/agent",
