@@ -1,6 +1,7 @@
 package dev.kiln.cli;
 
 import dev.kiln.KilnException;
+import dev.kiln.output.OutputSpec;
 import dev.kiln.source.Transport;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -53,7 +54,19 @@ public final class BuildCommand implements Callable<Integer> {
             return 0;
         }
         BuildRequest request = resolved.toRequest(sourceDateEpoch()).withEnvironmentKernel(System.getenv("KILN_KERNEL"));
-        new BuildPipeline(System.err, request.sourceOptions().quiet()).run(request);
+        boolean json = Boolean.TRUE.equals(resolved.get(BuildKeys.JSON));
+        if (json) {
+            // One stream cannot carry both; a result on stderr would mix with progress and warnings.
+            request.plan().outputs().stream().filter(OutputSpec::toStdout).findFirst().ifPresent(o -> {
+                throw new KilnException("--json: standard output carries the " + o.format() + " output (-); "
+                        + "write it to a file or leave out --json");
+            });
+        }
+        BuildResult result = new BuildPipeline(System.err, request.sourceOptions().quiet()).run(request);
+        if (json) {
+            spec.commandLine().getOut().println(result.toJson());
+            spec.commandLine().getOut().flush();
+        }
         return 0;
     }
 

@@ -249,6 +249,11 @@ final class BuildKeys {
                     "-f", "--spec");
     static final SpecKey<Boolean> PRINT_SPEC = flagOnly(Kinds.BOOLEAN).section(GENERAL)
             .flagMeaning(true, "Print the resolved spec (file and flags) as YAML and exit.", "--print-spec");
+    static final SpecKey<Boolean> JSON = flagOnly(Kinds.BOOLEAN).section(GENERAL)
+            .flagMeaning(true, "When the build succeeds, print its result as one JSON object on standard output: "
+                    + "every output (format, path, size, sha256), the resolved image (manifest and config digests, "
+                    + "platform), the filesystem, timings. Progress stays on standard error. Not with an output "
+                    + "to standard output (-o -).", "--json");
     static final SpecKey<Boolean> QUIET = flagOnly(Kinds.BOOLEAN).section(GENERAL)
             .flagMeaning(true, "No progress output.", "-q", "--quiet");
 
@@ -259,7 +264,7 @@ final class BuildKeys {
             SIZE, HEADROOM, INODES, LABEL, JOURNAL,
             INIT, BARE, AGENT, SCRIPT, FILES, ENV, HOSTNAME, DNS, ENTRYPOINT, CMD, USER, WORKDIR,
             ONBOOT.list, SERVICES.list, ONSHUTDOWN.list, ONBOOT_FAILURE,
-            CREDS, INSECURE_REGISTRIES, CA_CERT, CACHE_DIR, SPEC_FILE, PRINT_SPEC, QUIET);
+            CREDS, INSECURE_REGISTRIES, CA_CERT, CACHE_DIR, SPEC_FILE, PRINT_SPEC, JSON, QUIET);
 
     /** What kiln inspect and kiln pull take: how to find and fetch an image. */
     static final List<SpecKey<?>> FETCHING = List.of(PLATFORM, CREDS, INSECURE_REGISTRIES, CA_CERT, CACHE_DIR, QUIET);

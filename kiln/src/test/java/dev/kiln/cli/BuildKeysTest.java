@@ -363,6 +363,7 @@ class BuildKeysTest {
                 new Row(CACHE_DIR, List.of("--cache-dir", "cache"), null),
                 new Row(QUIET, List.of("-q"), null),
                 new Row(PRINT_SPEC, List.of("--print-spec"), null),
+                new Row(JSON, List.of("--json"), null),
                 new Row(SPEC_FILE, List.of("-f", at("empty.yaml")), null,
                         flag("DIR/none.yaml: spec file not found", "-f", at("none.yaml"))));
     }
