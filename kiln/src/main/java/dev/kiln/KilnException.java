@@ -6,10 +6,12 @@ package dev.kiln;
  * a layer digest, a path inside a layer, a file, a limit.
  */
 public class KilnException extends RuntimeException {
+    /** @param message starts with what it is about (a path, digest, option or limit) */
     public KilnException(String message) {
         super(message);
     }
 
+    /** @param message starts with what it is about; {@code cause} is what failed underneath */
     public KilnException(String message, Throwable cause) {
         super(message, cause);
     }

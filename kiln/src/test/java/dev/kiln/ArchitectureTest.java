@@ -2,10 +2,12 @@ package dev.kiln;
 
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.Dependency;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchCondition;
+import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
 import com.tngtech.archunit.library.dependencies.Slice;
@@ -27,9 +29,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * classes of both modules, so the next package cycle fails the build instead of surviving review.
  *
  * <pre>
- * cli  ->  source (+ source.oci, source.registry)  ->  image (the contracts)
- *      ->  flatten -> guest -> ext4 (the writer) -> output      entry, tar, io: shared plumbing
- *      ->  compose (several images as one stream: uses flatten and guest's layout)
+ * cli  ->  build (the pipeline; Kiln, BuildOptions, BuildResult: the library API)
+ * build ->  source (+ source.oci, source.registry)  ->  image (the contracts)
+ *       ->  flatten -> guest -> ext4 (the writer) -> output      entry, tar, io: shared plumbing
+ *       ->  compose (several images as one stream: uses flatten and guest's layout)
  * </pre>
  */
 class ArchitectureTest {
@@ -48,7 +51,7 @@ class ArchitectureTest {
         classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages("dev.kiln");
         // Guard against a rule passing because nothing was imported (a moved package, a classpath change).
-        for (String pkg : new String[] {"dev.kiln.cli", "dev.kiln.image", "dev.kiln.source", "dev.kiln.source.oci",
+        for (String pkg : new String[] {"dev.kiln.cli", "dev.kiln.build", "dev.kiln.image", "dev.kiln.source", "dev.kiln.source.oci",
                 "dev.kiln.source.registry", "dev.kiln.flatten", "dev.kiln.guest", "dev.kiln.output", "dev.kiln.ext4",
                 "dev.kiln.compose"}) {
             assertThat(classes.containPackage(pkg)).as(pkg + " imported").isTrue();
@@ -100,17 +103,38 @@ class ArchitectureTest {
     }
 
     @Test
-    void onlyTheCliDependsOnEveryStage() {
-        slices().matching("dev.kiln.(*)..").that(not(packageIs("cli")))
+    void onlyThePipelineDependsOnEveryStage() {
+        slices().matching("dev.kiln.(*)..").that(not(packageIs("build")))
                 .should(notDependOnEveryStage()).check(classes);
     }
 
     @Test
-    void theStageRuleSeesTheCliDependOnEveryStage() {
+    void theStageRuleSeesThePipelineDependOnEveryStage() {
         // The rule above must be able to fail: the one package allowed to do it does it.
-        assertThat(slices().matching("dev.kiln.(*)..").that(packageIs("cli")).should(notDependOnEveryStage())
+        assertThat(slices().matching("dev.kiln.(*)..").that(packageIs("build")).should(notDependOnEveryStage())
                 .evaluate(classes).hasViolation()).isTrue();
     }
+
+    @Test
+    void theLibraryExampleUsesOnlyTheLibraryApi() {
+        JavaClasses example = new ClassFileImporter().importPackages("example");
+        assertThat(example).as("the example's classes imported").isNotEmpty();
+        ArchRule rule = noClasses().that().resideInAPackage("example..")
+                .should().dependOnClassesThat(resideInAPackage("dev.kiln..").and(not(LIBRARY_API)))
+                .because("the example shows what a Java caller needs: Kiln, BuildOptions, BuildResult, "
+                        + "KilnException, nothing of the pipeline's insides");
+        rule.check(example);
+        // and the rule can fail: the CLI's own build command is not such a user
+        assertThat(noClasses().that().haveSimpleName("BuildCommand")
+                .should().dependOnClassesThat(resideInAPackage("dev.kiln..").and(not(LIBRARY_API)))
+                .evaluate(classes).hasViolation()).isTrue();
+    }
+
+    /** The library's public API: what the example may use. */
+    private static final DescribedPredicate<JavaClass> LIBRARY_API = DescribedPredicate.describe("the library API",
+            c -> c.getName().equals("dev.kiln.KilnException")
+                    || Set.of("Kiln", "BuildOptions", "BuildResult").contains(c.getName().startsWith("dev.kiln.build.")
+                    ? c.getName().substring("dev.kiln.build.".length()).split("\\$")[0] : ""));
 
     /** The slice of dev.kiln.NAME.. */
     private static DescribedPredicate<Slice> packageIs(String name) {

@@ -15,6 +15,7 @@ import java.util.Map;
  */
 public record Attributes(int permissions, long uid, long gid, long mtimeSeconds, int mtimeNanos,
                          Map<String, byte[]> xattrs) {
+    /** A null {@code xattrs} means none. */
     public Attributes {
         xattrs = xattrs == null ? Map.of() : xattrs;
     }

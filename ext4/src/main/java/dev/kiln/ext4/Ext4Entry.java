@@ -26,8 +26,27 @@ public record Ext4Entry(byte[] path, Type type, int permissions, long uid, long 
                         int mtimeNanos, Map<String, byte[]> xattrs, byte[] linkTarget, int devMajor,
                         int devMinor, long size, long inode, FileContent content) {
 
-    public enum Type { FILE, DIRECTORY, SYMLINK, HARDLINK, CHARACTER_DEVICE, BLOCK_DEVICE, FIFO, SOCKET }
+    /** What the entry is; HARDLINK is a further name of a FILE (or special file) read earlier. */
+    public enum Type {
+        /** A regular file, with {@code content}. */
+        FILE,
+        /** A directory. */
+        DIRECTORY,
+        /** A symbolic link to {@code linkTarget}. */
+        SYMLINK,
+        /** Another name of the entry at {@code linkTarget}. */
+        HARDLINK,
+        /** A character device, {@code devMajor}:{@code devMinor}. */
+        CHARACTER_DEVICE,
+        /** A block device, {@code devMajor}:{@code devMinor}. */
+        BLOCK_DEVICE,
+        /** A named pipe. */
+        FIFO,
+        /** A Unix socket. */
+        SOCKET
+    }
 
+    /** A null {@code xattrs} means none. */
     public Ext4Entry {
         xattrs = xattrs == null ? Map.of() : xattrs;
     }

@@ -19,12 +19,14 @@ public final class Ext4Limits {
     public static final long MAX_ID = 0xFFFF_FFFFL;
     /** Device numbers are stored the kernel's way: a 12-bit major and a 20-bit minor in one word. */
     public static final int MAX_DEVICE_MAJOR = 0xFFF;
+    /** The largest minor device number (20 bits). */
     public static final int MAX_DEVICE_MINOR = 0xF_FFFF;
     /**
      * Inode times are signed 32-bit seconds plus two epoch bits: 1901-12-13T20:45:52Z to
      * 2446-05-10T22:38:55Z (the kernel's s_time_min and s_time_max). Times outside are clamped.
      */
     public static final long MIN_TIME = Integer.MIN_VALUE;
+    /** The latest inode time, in seconds since the epoch (see {@link #MIN_TIME}). */
     public static final long MAX_TIME = (1L << 34) - 1 + Integer.MIN_VALUE;
     /**
      * Largest image: every block number must fit 32 bits, as the resize inode's block map

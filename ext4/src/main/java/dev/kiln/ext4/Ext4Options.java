@@ -24,6 +24,7 @@ public record Ext4Options(long sizeBytes, double headroomFraction, long minHeadr
                           long inodeCount, String label, byte[] uuid, boolean journal,
                           long creationTime) {
 
+    /** Checks every value against {@link Ext4Limits}; see the class comment. */
     public Ext4Options {
         if (sizeBytes < 0 || sizeBytes > Ext4Limits.MAX_SIZE_BYTES) {
             throw new IllegalArgumentException("image size " + sizeBytes + " bytes is outside 0.."
@@ -43,34 +44,42 @@ public record Ext4Options(long sizeBytes, double headroomFraction, long minHeadr
         }
     }
 
+    /** Sized to fit with 25 % headroom (at least 64 MiB), inodes from the content, label kiln-rootfs, a journal, time 0. */
     public static Ext4Options defaults() {
         return new Ext4Options(0, 0.25, 64L << 20, 0, "kiln-rootfs", null, true, 0);
     }
 
+    /** These options with an exact image size in bytes (0: sized to fit). */
     public Ext4Options withSizeBytes(long v) {
         return new Ext4Options(v, headroomFraction, minHeadroomBytes, inodeCount, label, uuid, journal, creationTime);
     }
 
+    /** These options with this free space when sizing to fit: a fraction of the content, at least {@code minBytes}. */
     public Ext4Options withHeadroom(double fraction, long minBytes) {
         return new Ext4Options(sizeBytes, fraction, minBytes, inodeCount, label, uuid, journal, creationTime);
     }
 
+    /** These options with this many inodes (0: derived from the content). */
     public Ext4Options withInodeCount(long v) {
         return new Ext4Options(sizeBytes, headroomFraction, minHeadroomBytes, v, label, uuid, journal, creationTime);
     }
 
+    /** These options with this volume label (at most 16 bytes of UTF-8). */
     public Ext4Options withLabel(String v) {
         return new Ext4Options(sizeBytes, headroomFraction, minHeadroomBytes, inodeCount, v, uuid, journal, creationTime);
     }
 
+    /** These options with this filesystem UUID (16 bytes; null: derived from what is written). */
     public Ext4Options withUuid(byte[] v) {
         return new Ext4Options(sizeBytes, headroomFraction, minHeadroomBytes, inodeCount, label, v, journal, creationTime);
     }
 
+    /** These options with or without a jbd2 journal. */
     public Ext4Options withJournal(boolean v) {
         return new Ext4Options(sizeBytes, headroomFraction, minHeadroomBytes, inodeCount, label, uuid, v, creationTime);
     }
 
+    /** These options with this time (seconds since the epoch) for what the writer itself creates. */
     public Ext4Options withCreationTime(long v) {
         return new Ext4Options(sizeBytes, headroomFraction, minHeadroomBytes, inodeCount, label, uuid, journal, v);
     }

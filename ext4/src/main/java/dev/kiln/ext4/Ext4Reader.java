@@ -80,6 +80,7 @@ public final class Ext4Reader implements Closeable {
                        long mkfsTime) {
     }
 
+    /** The superblock's facts: block size, counts, inode size, checksums, creation time. */
     public Info info() {
         return new Info(sb.blockSize(), sb.blocksCount(), sb.inodesCount(), sb.inodeSize(), sb.metadataCsum(),
                 sb.mkfsTime());

@@ -69,6 +69,12 @@ public final class Ext4Writer implements Closeable {
     private boolean finished;
     private boolean started;
 
+    /**
+     * A writer of one image into {@code output}, from its position 0; nothing is written before
+     * the first entry. The caller closes the channel after {@link #close()}.
+     *
+     * @throws IllegalArgumentException for a label over 16 bytes or a UUID not of 16 bytes
+     */
     public Ext4Writer(FileChannel output, Ext4Options options) {
         if (options.label() != null && options.label().getBytes(StandardCharsets.UTF_8).length > 16) {
             throw new IllegalArgumentException("label \"" + options.label() + "\" is longer than 16 bytes");
@@ -102,6 +108,7 @@ public final class Ext4Writer implements Closeable {
         }
     }
 
+    /** Adds a directory at {@code path} (the empty path: sets the root's attributes). */
     public void directory(byte[] path, Attributes given) throws IOException {
         run(() -> {
             record('d', path, given, 0);
@@ -180,6 +187,7 @@ public final class Ext4Writer implements Closeable {
         return out;
     }
 
+    /** Adds a symbolic link at {@code path} to {@code target} (1..4,095 bytes, stored as given). */
     public void symlink(byte[] path, Attributes given, byte[] target) throws IOException {
         run(() -> {
             record('l', path, given, target.length);
@@ -233,6 +241,7 @@ public final class Ext4Writer implements Closeable {
         });
     }
 
+    /** Adds a device node, FIFO or socket at {@code path}; {@code major} and {@code minor} matter for devices only. */
     public void special(byte[] path, Attributes given, SpecialType type, int major, int minor)
             throws IOException {
         run(() -> {

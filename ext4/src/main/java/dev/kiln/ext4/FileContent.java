@@ -46,6 +46,7 @@ public final class FileContent {
         return map;
     }
 
+    /** The file's size in bytes, holes included. */
     public long size() {
         return size;
     }

@@ -1,4 +1,13 @@
 package dev.kiln.ext4;
 
-/** Inode types that carry neither data blocks nor children. */
-public enum SpecialType { CHARACTER_DEVICE, BLOCK_DEVICE, FIFO, SOCKET }
+/** Inode types that carry neither data blocks nor children ({@link Ext4Writer#special}). */
+public enum SpecialType {
+    /** A character device. */
+    CHARACTER_DEVICE,
+    /** A block device. */
+    BLOCK_DEVICE,
+    /** A named pipe. */
+    FIFO,
+    /** A Unix socket. */
+    SOCKET
+}

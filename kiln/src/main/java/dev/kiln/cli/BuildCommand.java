@@ -1,7 +1,9 @@
 package dev.kiln.cli;
 
 import dev.kiln.KilnException;
-import dev.kiln.output.OutputSpec;
+import dev.kiln.build.BuildOptions;
+import dev.kiln.build.BuildResult;
+import dev.kiln.build.Kiln;
 import dev.kiln.source.Transport;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -53,16 +55,19 @@ public final class BuildCommand implements Callable<Integer> {
             spec.commandLine().getOut().flush();
             return 0;
         }
-        BuildRequest request = resolved.toRequest(sourceDateEpoch()).withEnvironmentKernel(System.getenv("KILN_KERNEL"));
         boolean json = Boolean.TRUE.equals(resolved.get(BuildKeys.JSON));
+        BuildOptions options = resolved.toOptions(sourceDateEpoch(), System.getenv("KILN_KERNEL"))
+                .log(System.err, !Boolean.TRUE.equals(resolved.get(BuildKeys.QUIET)))
+                .digestImages(json)   // an orchestrator reading the result wants every output's digest
+                .build();
         if (json) {
             // One stream cannot carry both; a result on stderr would mix with progress and warnings.
-            request.plan().outputs().stream().filter(OutputSpec::toStdout).findFirst().ifPresent(o -> {
+            options.request().plan().stdout().ifPresent(o -> {
                 throw new KilnException("--json: standard output carries the " + o.format() + " output (-); "
                         + "write it to a file or leave out --json");
             });
         }
-        BuildResult result = new BuildPipeline(System.err, request.sourceOptions().quiet()).run(request);
+        BuildResult result = Kiln.build(options);
         if (json) {
             spec.commandLine().getOut().println(result.toJson());
             spec.commandLine().getOut().flush();

@@ -251,9 +251,9 @@ final class BuildKeys {
             .flagMeaning(true, "Print the resolved spec (file and flags) as YAML and exit.", "--print-spec");
     static final SpecKey<Boolean> JSON = flagOnly(Kinds.BOOLEAN).section(GENERAL)
             .flagMeaning(true, "When the build succeeds, print its result as one JSON object on standard output: "
-                    + "every output (format, path, size, sha256), the resolved image (manifest and config digests, "
-                    + "platform), the filesystem, timings. Progress stays on standard error. Not with an output "
-                    + "to standard output (-o -).", "--json");
+                    + "every output (format, path, size, sha256; ext4 and qcow2 images are read once more for it), "
+                    + "the resolved image (manifest and config digests, platform), the filesystem, timings. "
+                    + "Progress stays on standard error. Not with an output to standard output (-o -).", "--json");
     static final SpecKey<Boolean> QUIET = flagOnly(Kinds.BOOLEAN).section(GENERAL)
             .flagMeaning(true, "No progress output.", "-q", "--quiet");
 

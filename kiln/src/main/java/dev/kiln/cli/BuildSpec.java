@@ -4,13 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.kiln.KilnException;
-import dev.kiln.ext4.Ext4Options;
+import dev.kiln.build.BuildOptions;
+import dev.kiln.build.Kiln;
+import dev.kiln.build.MachineSpec;
 import dev.kiln.guest.GuestConfig;
 import dev.kiln.output.Compression;
 import dev.kiln.output.OutputFormat;
 import dev.kiln.output.OutputNames;
-import dev.kiln.output.OutputPlan;
-import dev.kiln.output.OutputSpec;
 import dev.kiln.image.SourceOptions;
 import dev.kiln.steps.Step;
 import dev.kiln.steps.StepPlan;
@@ -23,7 +23,7 @@ import static dev.kiln.cli.BuildKeys.*;
 
 /**
  * Everything {@code kiln build} is told, from the spec file and from flags (the keys of
- * {@link BuildKeys}), and the {@link BuildRequest} it makes. The values were checked when they
+ * {@link BuildKeys}), and the {@link BuildOptions} it makes. The values were checked when they
  * were read, where the error can still name the file and line or the flag.
  */
 final class BuildSpec {
@@ -51,24 +51,42 @@ final class BuildSpec {
         values.overlay(flags.values);
     }
 
-    BuildRequest toRequest(long timestamp) {
+    /**
+     * The build this spec describes, for {@link Kiln#build}: every key as the builder's setter of
+     * the same name. Steps get {@code environmentKernel} ($KILN_KERNEL) as their last choice of kernel.
+     */
+    BuildOptions.Builder toOptions(long timestamp, String environmentKernel) {
         String image = get(IMAGE);
         MachineSpec machine = machine();
         if (image == null && machine == null) {
             throw new KilnException("build: no image; give SOURCE or image: in the spec file");
         }
-        List<OutputSpec> specs = new ArrayList<>();
-        for (SpecMap o : get(OUTPUT_LIST) == null ? List.<SpecMap>of() : get(OUTPUT_LIST)) {
-            OutputFormat format = format(o);
-            Compression c = o.get(OUTPUT_COMPRESS) == null ? null : Compression.parse(o.get(OUTPUT_COMPRESS));
-            specs.add(new OutputSpec(format, o.get(OUTPUT_PATH), format.fromExt4() ? null : c));
-        }
-        if (specs.isEmpty()) {
+        List<SpecMap> outputs = get(OUTPUT_LIST) == null ? List.of() : get(OUTPUT_LIST);
+        if (outputs.isEmpty()) {
             throw new KilnException("build: no output; give -o FILE, --format FORMAT=PATH or outputs: in the spec");
         }
-        OutputPlan plan = new OutputPlan(specs, Boolean.TRUE.equals(get(STRICT)),
-                new OutputPlan.KernelSpec(get(KERNEL_PATH), get(KERNEL_IMAGE), get(KERNEL_CMDLINE)));
-        return new BuildRequest(image, sourceOptions(), ext4Options(timestamp), guest(), timestamp, plan, machine, steps(machine));
+        BuildOptions.Builder options = BuildOptions.builder(image).machine(machine)
+                .platform(get(PLATFORM)).credentials(get(CREDS)).caCertificate(get(CA_CERT))
+                .cacheDirectory(get(CACHE_DIR))
+                .strict(Boolean.TRUE.equals(get(STRICT)))
+                .kernel(get(KERNEL_PATH)).kernelImage(get(KERNEL_IMAGE)).cmdline(get(KERNEL_CMDLINE))
+                .headroomPercent(values.getOrDefault(HEADROOM)).label(values.getOrDefault(LABEL))
+                .journal(values.getOrDefault(JOURNAL))
+                .guest(guest()).steps(steps(machine).withEnvironmentKernel(environmentKernel))
+                .sourceDateEpoch(timestamp);
+        for (String registry : get(INSECURE_REGISTRIES) == null ? List.<String>of() : get(INSECURE_REGISTRIES)) {
+            options.insecureRegistry(registry);
+        }
+        for (SpecMap o : outputs) {
+            options.output(format(o).toString(), o.get(OUTPUT_PATH), o.get(OUTPUT_COMPRESS));
+        }
+        if (get(INODES) != null) {
+            options.inodes(get(INODES));
+        }
+        if (get(SIZE) != null) {
+            options.sizeBytes(ByteSize.parse("--size", get(SIZE)));
+        }
+        return options;
     }
 
     /** An item of outputs:; without format:, the path's name says it, as -o's does (rootfs.qcow2); else ext4. */
@@ -82,7 +100,7 @@ final class BuildSpec {
      * the containers, so it must be the init: init: none is refused, auto means kiln.
      */
     MachineSpec machine() {
-        MachineSpec machine = MachineSpec.of(values);
+        MachineSpec machine = MachineSpecs.of(values);
         InitChoice init = get(INIT);
         if (machine != null && init != null && init.mode().equals("none")) {
             throw values.origin(INIT).error(new SpecProblem("none", "a composed machine needs kiln-init as its init, "
@@ -104,18 +122,6 @@ final class BuildSpec {
     static SourceOptions sourceOptions(SpecMap values) {
         return new SourceOptions(values.get(PLATFORM), values.get(CREDS), values.get(INSECURE_REGISTRIES),
                 values.get(CA_CERT), values.get(CACHE_DIR), Boolean.TRUE.equals(values.get(QUIET)));
-    }
-
-    Ext4Options ext4Options(long timestamp) {
-        Long inodes = get(INODES);
-        Ext4Options options = Ext4Options.defaults()
-                .withHeadroom(values.getOrDefault(HEADROOM) / 100.0, 64L << 20)
-                .withInodeCount(inodes == null ? 0 : inodes)
-                .withLabel(values.getOrDefault(LABEL))
-                .withJournal(values.getOrDefault(JOURNAL))
-                .withCreationTime(timestamp);
-        String size = get(SIZE);
-        return size == null ? options : options.withSizeBytes(ByteSize.parse("--size", size));
     }
 
     /**
@@ -153,7 +159,7 @@ final class BuildSpec {
         if (bare()) {
             return GuestConfig.bareTree();
         }
-        boolean composed = MachineSpec.of(values) != null;
+        boolean composed = MachineSpecs.of(values) != null;
         GuestConfig.Builder guest = GuestConfig.builder()
                 .init(composed ? GuestConfig.InitMode.KILN : values.getOrDefault(INIT).initMode())
                 .poweroffOnOnbootFailure("poweroff".equals(get(ONBOOT_FAILURE)))

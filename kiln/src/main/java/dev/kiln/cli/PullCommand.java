@@ -1,5 +1,6 @@
 package dev.kiln.cli;
 
+import dev.kiln.build.Progress;
 import dev.kiln.image.SourceOptions;
 import dev.kiln.source.Sources;
 import dev.kiln.source.registry.RegistrySource;

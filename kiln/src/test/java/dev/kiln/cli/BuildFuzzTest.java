@@ -1,5 +1,6 @@
 package dev.kiln.cli;
 
+import dev.kiln.build.Kiln;
 import dev.kiln.KilnException;
 import dev.kiln.tar.FuzzCase;
 import dev.kiln.tar.FuzzOutcome;
@@ -94,7 +95,7 @@ class BuildFuzzTest {
         BuildCommand command = (BuildCommand) spec.userObject();
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         try {
-            new BuildPipeline(quiet, true).run(command.resolvedSpec().toRequest(BuildCommand.sourceDateEpoch()));
+            Kiln.build(command.resolvedSpec().toOptions(BuildCommand.sourceDateEpoch(), null).log(quiet, false).build());
             return true;
         } catch (KilnException e) {
             String line = ErrorHandler.describe(e);

@@ -230,7 +230,6 @@ class ExtremeInputBuildTest {
     private static void pipeline(String... args) throws java.io.IOException {
         picocli.CommandLine.Model.CommandSpec spec = BuildCommand.commandSpec();
         new picocli.CommandLine(spec).parseArgs(args);
-        BuildRequest request = ((BuildCommand) spec.userObject()).resolvedSpec().toRequest(0);
-        new BuildPipeline(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()), true).run(request);
+        dev.kiln.build.Kiln.build(((BuildCommand) spec.userObject()).resolvedSpec().toOptions(0, null).build());
     }
 }

@@ -31,7 +31,7 @@ class KilnRunOutputsBootTest {
 
     @Test
     void initramfsKernelInitrdAndQcow2FromTheCliBootIntoTheProgram() throws Exception {
-        Path kernel = OutputsPipelineTest.testKernel();
+        Path kernel = dev.kiln.build.OutputsPipelineTest.testKernel();
         Tools.assumeTools("qemu-system-x86_64", "tar");
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/busybox")), "busybox-static is not installed");
         Path root = Files.createDirectories(tmp.resolve("root/bin"));

@@ -1,5 +1,6 @@
 package dev.kiln.cli;
 
+import dev.kiln.build.BuildRequest;
 import dev.kiln.testing.KilnProcess;
 import dev.kiln.testing.Tools;
 import org.junit.jupiter.api.BeforeEach;
@@ -123,13 +124,13 @@ class OutputSuffixCliTest {
         Path spec = Files.writeString(dir.resolve("kiln.yaml"), "image: tar:rootfs.tar\noutputs:\n"
                 + "  - {path: out/r.qcow2}\n  - {path: out/r.cpio.zst}\n  - {path: out/r}\n"
                 + "  - {format: tar, path: out/t.tar.gz}\n");
-        BuildRequest request = SpecFile.read(spec).toRequest(0);
+        BuildRequest request = SpecFile.read(spec).toOptions(0, null).build().request();
         assertThat(request.plan().outputs()).extracting(o -> o.format() + " " + o.compression()).containsExactly(
                 "qcow2 null", "initramfs zstd", "ext4 null", "tar gzip");
 
         Path wrong = Files.writeString(dir.resolve("wrong.yaml"), "image: tar:rootfs.tar\noutputs:\n"
                 + "  - {format: tar, path: out/r.qcow2}\n");
-        assertThatThrownBy(() -> SpecFile.read(wrong).toRequest(0))
+        assertThatThrownBy(() -> SpecFile.read(wrong).toOptions(0, null).build())
                 .hasMessageStartingWith(out.resolve("r.qcow2") + ": named as a qcow2 output");
     }
 

@@ -1,5 +1,6 @@
 package dev.kiln.cli;
 
+import dev.kiln.build.BuildRequest;
 import dev.kiln.testing.KilnProcess;
 import dev.kiln.testing.Tools;
 import org.junit.jupiter.api.Assumptions;
@@ -142,7 +143,7 @@ class OutputTargetsTest {
     void aSpecFileNamesStandardOutputAsDashToo() throws Exception {
         Path spec = Files.writeString(dir.resolve("kiln.yaml"), "image: tar:rootfs.tar\noutputs:\n"
                 + "  - {format: tar, path: \"-\"}\n  - {format: ext4, path: out.ext4}\n");
-        BuildRequest request = SpecFile.read(spec).toRequest(0);
+        BuildRequest request = SpecFile.read(spec).toOptions(0, null).build().request();
         assertThat(request.plan().stdout()).hasValueSatisfying(o -> assertThat(o.format()).hasToString("tar"));
         assertThat(request.plan().outputs().get(1).path()).isEqualTo(dir.resolve("out.ext4"));
         assertThat(request.plan().scratchDirectory()).isEqualTo(dir);

@@ -1,4 +1,4 @@
-package dev.kiln.cli;
+package dev.kiln.build;
 
 import dev.kiln.entry.EntrySink;
 import dev.kiln.entry.EntryType;
@@ -28,7 +28,7 @@ import java.util.function.LongSupplier;
  * <p>Thread-safe: downloads report from their own threads, the build from the writing thread,
  * and a ticker thread draws.
  */
-final class Progress implements Consumer<SourceEvent>, AutoCloseable {
+public final class Progress implements Consumer<SourceEvent>, AutoCloseable {
     private static final long REDRAW_NANOS = 200_000_000L;
     /** Longer lines would wrap, and the redraw would then clear too few. */
     private static final int WIDTH = 79;
@@ -73,7 +73,7 @@ final class Progress implements Consumer<SourceEvent>, AutoCloseable {
     }
 
     /** A display on {@code err} (the process's standard error), live when that is a terminal. */
-    static Progress onStderr(PrintStream err, boolean quiet) {
+    public static Progress onStderr(PrintStream err, boolean quiet) {
         Progress progress = new Progress(err, !quiet && stderrIsTerminal(), quiet, System::nanoTime);
         if (progress.terminal) {
             progress.ticker = new Thread(progress::tick, "kiln-progress");
@@ -113,7 +113,7 @@ final class Progress implements Consumer<SourceEvent>, AutoCloseable {
     }
 
     /** What is going on before the writing starts ("resolving alpine:3.20"). */
-    void phase(String what) {
+    public void phase(String what) {
         phase = what;
     }
 
@@ -234,7 +234,7 @@ final class Progress implements Consumer<SourceEvent>, AutoCloseable {
     }
 
     /** Prints the summary lines of a finished command (unless quiet). */
-    synchronized void summary(List<String> lines) {
+    public synchronized void summary(List<String> lines) {
         if (quiet) {
             return;
         }
@@ -244,7 +244,7 @@ final class Progress implements Consumer<SourceEvent>, AutoCloseable {
     }
 
     /** What came from the registry, as one line (none when nothing did). */
-    synchronized List<String> downloadSummary() {
+    public synchronized List<String> downloadSummary() {
         List<String> lines = new ArrayList<>();
         String fromCache = cached == 0 ? "" : cached + (cached == 1 ? " layer" : " layers") + " from the cache ("
                 + bytes(cachedBytes) + ")";

@@ -1,4 +1,4 @@
-package dev.kiln.cli;
+package dev.kiln.build;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,26 +21,36 @@ import java.util.List;
  * @param entries    entries written (the image's and those Kiln added)
  * @param fileBytes  bytes of file content written
  * @param warnings   every warning given
+ * @param timings    where the time went
  */
 public record BuildResult(String source, Image image, List<Output> outputs, Filesystem filesystem, long entries,
                           long fileBytes, List<String> warnings, Timings timings) {
+    /** Keeps unmodifiable copies of the lists. */
     public BuildResult {
         outputs = List.copyOf(outputs);
         warnings = List.copyOf(warnings);
     }
 
     /**
+     * The image that was built from, as resolved.
+     *
      * @param manifestDigest the resolved manifest's digest, or null for sources without one (tar:, dir:)
      * @param configDigest   the config blob's digest, or null
      * @param platform       "os/arch[/variant]": the manifest's, else --platform's or this machine's
+     * @param layers         how many layers were read (of every image, for a composed machine)
      */
     public record Image(String manifestDigest, String configDigest, String platform, int layers) {
     }
 
     /**
-     * @param path   the file or directory written, "-" for standard output
-     * @param sha256 "sha256:HEX" of the file, or null where that would cost a second read of an
-     *               image (ext4, qcow2) or is not one file (kernel+initrd)
+     * One output as written.
+     *
+     * @param format      ext4, qcow2, initramfs, kernel+initrd or tar
+     * @param path        the file or directory written, "-" for standard output
+     * @param sizeBytes   the file's length in bytes (a sparse image counts its holes)
+     * @param sha256      "sha256:HEX" of the file, or null where that would cost a second read of an
+     *                    image (ext4, qcow2) or is not one file (kernel+initrd)
+     * @param compression gzip, zstd or none for initramfs and tar; null for the others
      */
     public record Output(String format, String path, long sizeBytes, String sha256, String compression) {
         static Output of(WrittenOutput o) {
@@ -49,6 +59,16 @@ public record BuildResult(String source, Image image, List<Output> outputs, File
         }
     }
 
+    /**
+     * The ext4 filesystem, as its superblock says.
+     *
+     * @param sizeBytes  the filesystem's size (the ext4 output's; a qcow2 holds the same)
+     * @param blockCount 4 KiB blocks in all
+     * @param freeBlocks of those, the free ones
+     * @param inodeCount inodes in all
+     * @param freeInodes of those, the free ones
+     * @param uuid       the filesystem UUID, as blkid shows it
+     */
     public record Filesystem(long sizeBytes, long blockCount, long freeBlocks, long inodeCount, long freeInodes,
                              String uuid) {
         static Filesystem of(Ext4Summary s) {

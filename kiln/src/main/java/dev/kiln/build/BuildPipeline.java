@@ -1,4 +1,4 @@
-package dev.kiln.cli;
+package dev.kiln.build;
 
 import dev.kiln.KilnException;
 import dev.kiln.compose.MachineStream;
@@ -31,12 +31,14 @@ import java.nio.file.Path;
 
 /**
  * source -> flatten -> guest -> outputs: the one place that knows every stage. How the
- * outputs are written, checked and published is {@link OutputSession}'s business.
+ * outputs are written, checked and published is {@link OutputSession}'s business. Callers
+ * outside Kiln use {@link Kiln#build}, which runs this.
  */
 public final class BuildPipeline {
     private final PrintStream log;
     private final boolean quiet;
     private final OutputStream stdout;
+    private final boolean digestImages;
 
     /** A pipeline whose {@code -} output goes to the process's standard output (file descriptor 1). */
     public BuildPipeline(PrintStream log, boolean quiet) {
@@ -45,9 +47,15 @@ public final class BuildPipeline {
 
     /** @param stdout where an output named {@code -} goes; progress and warnings go to {@code log} only */
     BuildPipeline(PrintStream log, boolean quiet, OutputStream stdout) {
+        this(log, quiet, stdout, false);
+    }
+
+    /** @param digestImages hash ext4 and qcow2 outputs too (one more read of each) */
+    BuildPipeline(PrintStream log, boolean quiet, OutputStream stdout, boolean digestImages) {
         this.log = log;
         this.quiet = quiet;
         this.stdout = stdout;
+        this.digestImages = digestImages;
     }
 
     /** Opens a stream of the final entries (the guest stage's output). */
@@ -182,6 +190,7 @@ public final class BuildPipeline {
         }
         OutputSession.Options options = OutputSession.Options.of(request.ext4(), request.timestamp())
                 .withStdout(stdout)
+                .withDigestImages(digestImages)
                 .withWarnings(w -> progress.println("kiln: warning: " + w))
                 .withKernelImage(kernelImage(plan, sourceOptions));
         long wrote;

@@ -1,4 +1,4 @@
-package dev.kiln.cli;
+package dev.kiln.build;
 
 import dev.kiln.entry.EntryStream;
 import dev.kiln.image.ForwardingImage;

@@ -1,4 +1,4 @@
-package dev.kiln.cli;
+package dev.kiln.build;
 
 import dev.kiln.KilnException;
 import dev.kiln.entry.Entry;
@@ -39,7 +39,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * format's own tools, and (slow) booted under QEMU: the initramfs with no disk, the qcow2 as
  * a virtio disk.
  */
-class OutputsPipelineTest {
+public class OutputsPipelineTest {
     static final String MARKER = "KILN-OUTPUT-OK";
 
     @TempDir
@@ -232,7 +232,7 @@ class OutputsPipelineTest {
                 "-device", "virtio-blk-device,drive=root"), "root=/dev/vda rw init=/init")).contains(expected);
     }
 
-    static Path testKernel() {
+    public static Path testKernel() {
         String path = System.getenv("KILN_TEST_KERNEL");
         if (path == null || path.isBlank()) {
             path = System.getProperty("kiln.test.kernel", "");

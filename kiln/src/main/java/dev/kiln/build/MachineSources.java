@@ -1,4 +1,4 @@
-package dev.kiln.cli;
+package dev.kiln.build;
 
 import dev.kiln.KilnException;
 import dev.kiln.compose.Machine;
@@ -118,7 +118,7 @@ final class MachineSources implements Closeable {
             if (ref.where() == null) {
                 throw e;
             }
-            String described = ErrorHandler.describe(e);
+            String described = Failures.describe(e);
             if (described.startsWith(reference + ": ")) {
                 described = described.substring(reference.length() + 2);
             }

@@ -1,4 +1,4 @@
-package dev.kiln.cli;
+package dev.kiln.build;
 
 import dev.kiln.KilnException;
 import dev.kiln.output.AtomicOutput;

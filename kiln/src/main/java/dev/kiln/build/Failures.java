@@ -1,0 +1,120 @@
+package dev.kiln.build;
+
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.NotLinkException;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A failure as the one line a user reads: the place where the JDK's I/O exceptions become
+ * words. A {@link FileSystemException} carries only a path as its message (and a reason such as
+ * "Is a directory" apart), and a plain IOException from a read or write carries only the
+ * system's error text ("No space left on device"), no path at all. The output stage adds the
+ * path to the latter (the output it was writing); this class turns both into "PATH: what
+ * happened", never a class name. The CLI prints it after "kiln: "; library callers may too.
+ */
+public final class Failures {
+    /** The system's error texts as the JDK passes them on, in the words Kiln prints. */
+    private static final Map<String, String> SYSTEM_ERRORS = Map.ofEntries(
+            Map.entry("No space left on device", "no space left on device"),
+            Map.entry("Disk quota exceeded", "disk quota exceeded"),
+            Map.entry("File too large", "file too large for this file system"),
+            Map.entry("Read-only file system", "read-only file system"),
+            Map.entry("Is a directory", "is a directory"),
+            Map.entry("Not a directory", "a part of the path is not a directory"),
+            Map.entry("Permission denied", "permission denied"),
+            Map.entry("Operation not permitted", "operation not permitted"),
+            Map.entry("No such file or directory", "no such file or directory"),
+            Map.entry("File exists", "already exists"),
+            Map.entry("Input/output error", "input/output error (a failing disk?)"),
+            Map.entry("Too many levels of symbolic links", "is a symbolic link, or too many links to follow"),
+            Map.entry("Too many open files", "too many open files"),
+            Map.entry("Broken pipe", "the reader went away (broken pipe)"),
+            Map.entry("Text file busy", "is being executed (text file busy)"),
+            Map.entry("No such device or address", "no such device or address"));
+
+    private Failures() {
+    }
+
+    /** The failure and its causes as one line, each cause added unless the line already says it. */
+    public static String describe(Throwable ex) {
+        String line = own(ex);
+        int depth = 0;
+        for (Throwable cause = ex.getCause(); cause != null && depth < 8; cause = cause.getCause(), depth++) {
+            // A wrapper whose message is only its cause's toString() ("java.io.IOException: x") says nothing.
+            if (line != null && line.equals(cause.toString())) {
+                line = null;
+            }
+            String more;
+            if (cause instanceof FileSystemException fs && line != null && fs.getFile() != null
+                    && line.contains(fs.getFile())) {
+                more = fileSystemReason(fs);   // the line names the file already: add what happened to it
+            } else {
+                more = own(cause);
+                if (line != null && !(cause instanceof FileSystemException) && saysAlready(line, cause.getMessage())) {
+                    continue;   // the message was built with the cause's text
+                }
+            }
+            if (more == null || (line != null && saysAlready(line, more))) {
+                continue;
+            }
+            line = line == null ? more : line + ": " + more;
+        }
+        if (line == null) {
+            return "internal error without a message; run again with --debug for the details";
+        }
+        return line;
+    }
+
+    private static boolean saysAlready(String line, String part) {
+        return part != null && line.toLowerCase(Locale.ROOT).contains(part.strip().toLowerCase(Locale.ROOT));
+    }
+
+    /** What one throwable itself says, in words; null when it says nothing of use. */
+    private static String own(Throwable t) {
+        if (t instanceof FileSystemException fs) {
+            return fileSystemMessage(fs);
+        }
+        if (t instanceof UncheckedIOException) {
+            return null;   // its message is the cause's toString(); the cause is described instead
+        }
+        String message = t.getMessage();
+        if (message == null || message.isBlank()) {
+            return null;
+        }
+        String words = SYSTEM_ERRORS.get(message.strip());
+        return words != null ? words : message;
+    }
+
+    /** The JDK's file exceptions carry only the path as their message; say what went wrong. */
+    private static String fileSystemMessage(FileSystemException fs) {
+        String file = fs.getFile() == null ? "" : fs.getFile() + ": ";
+        return file + fileSystemReason(fs);
+    }
+
+    /** What happened to the file (and the other file, if any), without naming the file. */
+    private static String fileSystemReason(FileSystemException fs) {
+        String reason = fs.getReason();
+        if (reason != null) {
+            reason = SYSTEM_ERRORS.getOrDefault(reason.strip(), reason.strip().toLowerCase(Locale.ROOT));
+        } else {
+            reason = fs instanceof AccessDeniedException ? "permission denied"
+                    : fs instanceof NoSuchFileException ? "no such file or directory"
+                    : fs instanceof FileAlreadyExistsException ? "already exists"
+                    : fs instanceof NotDirectoryException ? "not a directory"
+                    : fs instanceof DirectoryNotEmptyException ? "directory not empty"
+                    : fs instanceof NotLinkException ? "not a symbolic link"
+                    : fs instanceof FileSystemLoopException ? "the directory tree loops back on itself"
+                    : "file system error";
+        }
+        String other = fs.getOtherFile() == null ? "" : " (" + fs.getOtherFile() + ")";
+        return reason + other;
+    }
+}
