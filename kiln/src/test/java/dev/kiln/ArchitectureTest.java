@@ -75,7 +75,7 @@ class ArchitectureTest {
     void sourcesReachNoLaterStage() {
         noClasses().that().resideInAnyPackage("dev.kiln.source..", "dev.kiln.image..")
                 .should().dependOnClassesThat().resideInAnyPackage("dev.kiln.flatten..", "dev.kiln.guest..",
-                        "dev.kiln.output..", "dev.kiln.run..", "dev.kiln.cli..")
+                        "dev.kiln.output..", "dev.kiln.run..", "dev.kiln.build..", "dev.kiln.cli..")
                 .because("data flows one way: a source hands out images and knows nothing of what is done with them")
                 .check(classes);
     }
@@ -84,9 +84,9 @@ class ArchitectureTest {
     void composingOpensNoSourceAndWritesNoOutput() {
         noClasses().that().resideInAPackage("dev.kiln.compose..")
                 .should().dependOnClassesThat().resideInAnyPackage("dev.kiln.source..", "dev.kiln.output..",
-                        "dev.kiln.cli..", "dev.kiln.run..")
+                        "dev.kiln.build..", "dev.kiln.cli..", "dev.kiln.run..")
                 .because("a composed machine is several opened images made into one entry stream, between flatten "
-                        + "and guest; the CLI opens the images")
+                        + "and guest; the pipeline (build) opens the images")
                 .check(classes);
         noClasses().that().resideInAnyPackage("dev.kiln.flatten..", "dev.kiln.guest..")
                 .should().dependOnClassesThat().resideInAPackage("dev.kiln.compose..")

@@ -151,7 +151,8 @@ final class BuildKeys {
             .defaultValue(InitChoice.mode("auto"))
             .flag("auto|kiln|none", "auto: keep the image's own init system (systemd, OpenRC, busybox init) when it "
                     + "has one and its Entrypoint/Cmd is empty or that init, and the root holds no composed machine; "
-                    + "else install kiln-init as /sbin/init. kiln: always kiln-init. none: no init.", "--init")
+                    + "else install kiln-init as /sbin/init. kiln: always kiln-init. none: no init (/etc/kiln is still "
+                    + "written; --bare adds nothing at all).", "--init")
             .flag(Kinds.LIST, "REF", "An image merged into the root before SOURCE, in order, a later one winning "
                     + "(repeatable; init: [REF...] in the spec file); kiln-init is then the init.", "--init-image")
             .readFlags(BuildKeys::initFromFlags);

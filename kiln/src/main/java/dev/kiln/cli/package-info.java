@@ -1,6 +1,6 @@
 /**
- * The commands (picocli) and the one place that knows every stage: {@link dev.kiln.cli.BuildPipeline}
- * runs source, flatten (or compose, or steps), guest and outputs for a build request. Every build
- * option is declared once in {@code BuildKeys}; flags and kiln.yaml are both read from that schema.
+ * The commands (picocli). Every build option is declared once in {@code BuildKeys}; flags and
+ * kiln.yaml are both read from that schema into {@link dev.kiln.build.BuildOptions}, and
+ * {@code kiln build} runs them with {@link dev.kiln.build.Kiln#build}, as any library caller does.
  */
 package dev.kiln.cli;
