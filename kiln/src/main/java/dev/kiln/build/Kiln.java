@@ -19,7 +19,7 @@ import java.io.IOException;
  * <p>Output files appear only when the whole build succeeded; on failure nothing the caller
  * named is changed. A failure is a {@link dev.kiln.KilnException} (or an {@link IOException})
  * whose message starts with what it is about; {@link Failures#describe} makes the one line the
- * CLI prints of any of them. Builds are independent: several may run at once on other threads.
+ * CLI prints of any of them.
  */
 public final class Kiln {
     private Kiln() {
