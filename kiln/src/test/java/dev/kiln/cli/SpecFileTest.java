@@ -231,11 +231,13 @@ class SpecFileTest {
         for (String f : List.of("envd", "boot.sh", "config.toml", "bzImage")) {
             Files.writeString(tmp.resolve(f), f);
         }
+        Files.createDirectories(tmp.resolve("app"));
         Run r = kiln("build", "-f", write("kiln.yaml", yaml).toString(), "--print-spec");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("image: oci-archive:" + tmp.resolve("app.tar")).contains("RUST_LOG=info")
                 .contains("format: kernel+initrd").contains("path: " + tmp.resolve("out/boot"))
-                .contains("mode: '0640'").doesNotContain("/./");
+                .contains("mode: '0640'").contains("apt-get install -y curl").contains("path: /srv/app")
+                .doesNotContain("/./");
     }
 
     @Test
