@@ -37,7 +37,7 @@ final class RegistryClient {
     private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(2);
 
     private final String endpoint;
-    private final Transport transport;
+    private final Connections connections;
     private final Supplier<Optional<Credentials>> credentials;
     final Retry retry;
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
@@ -59,9 +59,9 @@ final class RegistryClient {
         }
     }
 
-    RegistryClient(String endpoint, Transport transport, Supplier<Optional<Credentials>> credentials, Retry retry) {
+    RegistryClient(String endpoint, Connections connections, Supplier<Optional<Credentials>> credentials, Retry retry) {
         this.endpoint = endpoint;
-        this.transport = transport;
+        this.connections = connections;
         this.credentials = credentials;
         this.retry = retry;
     }
@@ -172,7 +172,7 @@ final class RegistryClient {
 
     private HttpResponse<InputStream> send(HttpRequest request) throws IOException {
         try {
-            return transport.http().send(request, HttpResponse.BodyHandlers.ofInputStream());
+            return connections.http().send(request, HttpResponse.BodyHandlers.ofInputStream());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted");
@@ -186,7 +186,7 @@ final class RegistryClient {
             return b;
         }
         String https = "https://" + endpoint;
-        if (!transport.allowsPlainHttp(endpoint)) {
+        if (!connections.allowsPlainHttp(endpoint)) {
             return base = https;
         }
         // A host allowed to use plain HTTP is asked over HTTP first: a registry's /v2/ answers 200

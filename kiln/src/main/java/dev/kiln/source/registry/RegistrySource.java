@@ -49,7 +49,7 @@ public final class RegistrySource {
         CredentialStore creds = new CredentialStore(options.credentials(), settings.env());
         Supplier<Optional<Credentials>> lazyCreds = memoize(() -> creds.lookup(ref.registry(), ref.repository()));
         RegistryClient client = new RegistryClient(ref.endpoint(),
-                new Transport(options.insecureRegistries(), options.caCert()), lazyCreds, settings.retry());
+                new Connections(options.insecureRegistries(), options.caCert()), lazyCreds, settings.retry());
         RegistryBlobStore store = new RegistryBlobStore(client, ref.repository(), cache, options.events());
         try {
             Descriptor top = topDescriptor(ref, client, cache);

@@ -56,7 +56,7 @@ class RegistryClientTest {
     }
 
     static RegistryClient client(String endpoint, String creds) {
-        return new RegistryClient(endpoint, new Transport(List.of(), null),
+        return new RegistryClient(endpoint, new Connections(List.of(), null),
                 () -> Optional.ofNullable(creds).map(c -> Credentials.parse(c, "--creds")), FAST);
     }
 
@@ -252,7 +252,7 @@ class RegistryClientTest {
                 "-keyout", "key.pem", "-out", "cert.pem"));
         registry.restartWithTls(tls.resolve("cert.pem"), tls.resolve("key.pem"));
         try {
-            RegistryClient trusting = new RegistryClient(registry.hostPort(), new Transport(List.of(), tls.resolve("cert.pem")),
+            RegistryClient trusting = new RegistryClient(registry.hostPort(), new Connections(List.of(), tls.resolve("cert.pem")),
                     Optional::empty, FAST);
             assertThat(trusting.manifest("ns/app", "v1").digest()).isEqualTo(TestImages.manifestDigest(layout, "v1"));
             assertThatThrownBy(() -> client(registry.hostPort(), null).manifest("ns/app", "v1"))
