@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.KilnException;
 import dev.kiln.image.SourceEvent;
 import dev.kiln.image.SourceOptions;
+import dev.kiln.testing.Tools;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -89,7 +90,7 @@ class RegistryClientTest {
     @Test
     void basicAuthWithRightAndWrongPasswords() throws Exception {
         Path htpasswd = dir.resolve("htpasswd");
-        Files.writeString(htpasswd, Tools.run(dir, List.of("htpasswd", "-Bbn", "alice", SECRET)));
+        Files.writeString(htpasswd, Tools.checkIn(dir, List.of("htpasswd", "-Bbn", "alice", SECRET)));
         registry.restart("  htpasswd:\n    realm: kiln-test\n    path: " + htpasswd + "\n");
         try {
             pullAll(client(registry.hostPort(), "alice:" + SECRET), "ns/app", new BlobCache(dir.resolve("cache-basic")));
@@ -247,7 +248,7 @@ class RegistryClientTest {
     @Test
     void tlsRegistryIsTrustedOnlyWithCaCert() throws Exception {
         Path tls = Files.createDirectories(dir.resolve("tls"));
-        Tools.run(tls, List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        Tools.checkIn(tls, List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                 "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
                 "-keyout", "key.pem", "-out", "cert.pem"));
         registry.restartWithTls(tls.resolve("cert.pem"), tls.resolve("key.pem"));
