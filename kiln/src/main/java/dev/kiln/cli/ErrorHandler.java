@@ -1,5 +1,6 @@
 package dev.kiln.cli;
 
+import dev.kiln.PathFailure;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
@@ -13,7 +14,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.NotLinkException;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Prints one line per failure ("kiln: <message>"); the stack trace only with --debug.
@@ -21,30 +21,13 @@ import java.util.Map;
  * <p>The one place where the JDK's I/O exceptions become words: a {@link FileSystemException}
  * carries only a path as its message (and a reason such as "Is a directory" apart), and a plain
  * IOException from a read or write carries only the system's error text ("No space left on
- * device"), no path at all. The output stage adds the path to the latter (the output it was
- * writing); this class turns both into "PATH: what happened", never a class name.
+ * device"), no path at all. The output stage names the path of the latter (a {@link PathFailure});
+ * this class turns the former into "PATH: what happened", never a class name. Kiln's own errors
+ * (KilnException and its typed kinds) carry their whole line: it is printed as it is, with the
+ * causes only when they add something.
  */
 final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
     static final int FAILURE = 1;
-
-    /** The system's error texts as the JDK passes them on, in the words Kiln prints. */
-    private static final Map<String, String> SYSTEM_ERRORS = Map.ofEntries(
-            Map.entry("No space left on device", "no space left on device"),
-            Map.entry("Disk quota exceeded", "disk quota exceeded"),
-            Map.entry("File too large", "file too large for this file system"),
-            Map.entry("Read-only file system", "read-only file system"),
-            Map.entry("Is a directory", "is a directory"),
-            Map.entry("Not a directory", "a part of the path is not a directory"),
-            Map.entry("Permission denied", "permission denied"),
-            Map.entry("Operation not permitted", "operation not permitted"),
-            Map.entry("No such file or directory", "no such file or directory"),
-            Map.entry("File exists", "already exists"),
-            Map.entry("Input/output error", "input/output error (a failing disk?)"),
-            Map.entry("Too many levels of symbolic links", "is a symbolic link, or too many links to follow"),
-            Map.entry("Too many open files", "too many open files"),
-            Map.entry("Broken pipe", "the reader went away (broken pipe)"),
-            Map.entry("Text file busy", "is being executed (text file busy)"),
-            Map.entry("No such device or address", "no such device or address"));
 
     @Override
     public int handleExecutionException(Exception ex, CommandLine cli, CommandLine.ParseResult parsed) {
@@ -107,8 +90,7 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
         if (message == null || message.isBlank()) {
             return null;
         }
-        String words = SYSTEM_ERRORS.get(message.strip());
-        return words != null ? words : message;
+        return PathFailure.systemWords(message);
     }
 
     /** The JDK's file exceptions carry only the path as their message; say what went wrong. */
@@ -121,7 +103,7 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
     private static String fileSystemReason(FileSystemException fs) {
         String reason = fs.getReason();
         if (reason != null) {
-            reason = SYSTEM_ERRORS.getOrDefault(reason.strip(), reason.strip().toLowerCase(Locale.ROOT));
+            reason = PathFailure.reasonWords(reason);
         } else {
             reason = fs instanceof AccessDeniedException ? "permission denied"
                     : fs instanceof NoSuchFileException ? "no such file or directory"
