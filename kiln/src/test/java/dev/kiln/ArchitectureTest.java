@@ -95,6 +95,16 @@ class ArchitectureTest {
     }
 
     @Test
+    void theErrorsEveryStageThrowsDependOnNoStage() {
+        // KilnException and its typed kinds (DigestMismatch, NotFound, ...) live in dev.kiln itself,
+        // which every package may use: they must not lead back into any package.
+        noClasses().that().resideInAPackage("dev.kiln")
+                .should().dependOnClassesThat(resideInAPackage("dev.kiln..").and(not(resideInAPackage("dev.kiln"))))
+                .because("the typed errors are values built from their fields, usable by every stage")
+                .check(classes);
+    }
+
+    @Test
     void theExt4ModuleDependsOnNothingOfKilnOutsideItself() {
         noClasses().that().resideInAPackage("dev.kiln.ext4..")
                 .should().dependOnClassesThat(resideInAPackage("dev.kiln..").and(not(resideInAPackage("dev.kiln.ext4.."))))

@@ -148,8 +148,8 @@ public final class Ext4Writer implements Closeable {
             List<DataRegion> map = normalize(path, size, regions);
             Attributes attributes = checked(path, given);
             if (size > Ext4Limits.MAX_FILE_SIZE) {
-                throw new Ext4Exception(display(path) + ": file of " + size + " bytes is larger than ext4's maximum of "
-                        + Ext4Limits.MAX_FILE_SIZE + " bytes (16 TiB - 4 KiB)");
+                throw new Ext4LimitException(display(path) + ": file of " + size + " bytes is larger than ext4's maximum of "
+                        + Ext4Limits.MAX_FILE_SIZE + " bytes (16 TiB - 4 KiB)", size, Ext4Limits.MAX_FILE_SIZE);
             }
             Tree.Slot slot = nonRootSlot(path);
             int ino = tree.newInode(InodeStore.S_IFREG, attributes);
@@ -194,8 +194,8 @@ public final class Ext4Writer implements Closeable {
             digest.update(target);
             Attributes attributes = checked(path, given);
             if (target.length == 0 || target.length >= Geometry.BLOCK_SIZE) {
-                throw new Ext4Exception(Tree.show(path) + ": symlink target of " + target.length
-                        + " bytes (must be 1.." + (Geometry.BLOCK_SIZE - 1) + ")");
+                throw new Ext4LimitException(Tree.show(path) + ": symlink target of " + target.length
+                        + " bytes (must be 1.." + (Geometry.BLOCK_SIZE - 1) + ")", target.length, Geometry.BLOCK_SIZE - 1);
             }
             Tree.Slot slot = nonRootSlot(path);
             int ino = tree.newInode(InodeStore.S_IFLNK, attributes);
@@ -231,8 +231,8 @@ public final class Ext4Writer implements Closeable {
                 return;
             }
             if (inodes.links[target] >= MAX_LINKS) {
-                throw new Ext4Exception(Tree.show(path) + ": more than " + MAX_LINKS + " hard links to "
-                        + Tree.show(existingPath));
+                throw new Ext4LimitException(Tree.show(path) + ": more than " + MAX_LINKS + " hard links to "
+                        + Tree.show(existingPath), inodes.links[target] + 1L, MAX_LINKS);
             }
             // Count the new name first, so replacing a subtree that holds the target keeps it.
             inodes.links[target]++;
@@ -249,9 +249,12 @@ public final class Ext4Writer implements Closeable {
             digest.update((byte) type.ordinal());
             Attributes attributes = checked(path, given);
             if (major < 0 || major > Ext4Limits.MAX_DEVICE_MAJOR || minor < 0 || minor > Ext4Limits.MAX_DEVICE_MINOR) {
-                throw new Ext4Exception(display(path) + ": device " + Integer.toUnsignedString(major) + ":"
+                boolean majorBeyond = major < 0 || major > Ext4Limits.MAX_DEVICE_MAJOR;
+                throw new Ext4LimitException(display(path) + ": device " + Integer.toUnsignedString(major) + ":"
                         + Integer.toUnsignedString(minor) + " is beyond ext4's limits (major 0.."
-                        + Ext4Limits.MAX_DEVICE_MAJOR + ", minor 0.." + Ext4Limits.MAX_DEVICE_MINOR + ")");
+                        + Ext4Limits.MAX_DEVICE_MAJOR + ", minor 0.." + Ext4Limits.MAX_DEVICE_MINOR + ")",
+                        Integer.toUnsignedLong(majorBeyond ? major : minor),
+                        majorBeyond ? Ext4Limits.MAX_DEVICE_MAJOR : Ext4Limits.MAX_DEVICE_MINOR);
             }
             Tree.Slot slot = nonRootSlot(path);
             int mode = switch (type) {
@@ -335,10 +338,12 @@ public final class Ext4Writer implements Closeable {
      */
     private Attributes checked(byte[] path, Attributes a) throws Ext4Exception {
         if (a.uid() < 0 || a.uid() > Ext4Limits.MAX_ID) {
-            throw new Ext4Exception(display(path) + ": uid " + a.uid() + " is beyond ext4's limit of " + Ext4Limits.MAX_ID);
+            throw new Ext4LimitException(display(path) + ": uid " + a.uid() + " is beyond ext4's limit of " + Ext4Limits.MAX_ID,
+                    a.uid(), Ext4Limits.MAX_ID);
         }
         if (a.gid() < 0 || a.gid() > Ext4Limits.MAX_ID) {
-            throw new Ext4Exception(display(path) + ": gid " + a.gid() + " is beyond ext4's limit of " + Ext4Limits.MAX_ID);
+            throw new Ext4LimitException(display(path) + ": gid " + a.gid() + " is beyond ext4's limit of " + Ext4Limits.MAX_ID,
+                    a.gid(), Ext4Limits.MAX_ID);
         }
         long seconds = Ext4Limits.clampTime(a.mtimeSeconds());
         if (seconds == a.mtimeSeconds()) {

@@ -113,8 +113,8 @@ final class ImageFinisher {
             try {
                 blocks = DirectoryEncoder.encode(ino, parent, 0, kids, BLOCK_SIZE, csumSeed, hashSeed);
             } catch (IllegalArgumentException tooBig) {
-                throw new Ext4Exception(pathOf(ino) + ": " + tooBig.getMessage()
-                        + "; split it into subdirectories", tooBig);
+                throw new Ext4LimitException(pathOf(ino) + ": " + tooBig.getMessage()
+                        + "; split it into subdirectories", kids.size(), -1, tooBig);
             }
             boolean indexed = blocks.size() > 1; // more than one block is always an htree
             ExtentList extents = new ExtentList();
@@ -184,31 +184,36 @@ final class ImageFinisher {
                         Ext4Limits.MAX_SIZE_BYTES / BLOCK_SIZE);
                 String given = " (--size is " + Ext4Limits.size(options.sizeBytes()) + ")";
                 if (min == null) {
-                    throw new Ext4Exception("content does not fit: it needs more than "
-                            + Ext4Limits.size(Ext4Limits.MAX_SIZE_BYTES) + ", the largest ext4 image" + given);
+                    throw new Ext4LimitException("content does not fit: it needs more than "
+                            + Ext4Limits.size(Ext4Limits.MAX_SIZE_BYTES) + ", the largest ext4 image" + given,
+                            -1, options.sizeBytes());
                 }
                 long needMiB = (min.blocks + MIB_BLOCKS - 1) / MIB_BLOCKS;
-                throw new Ext4Exception("content does not fit: needs at least " + needMiB + " MiB" + given);
+                throw new Ext4LimitException("content does not fit: needs at least " + needMiB + " MiB" + given,
+                        needMiB << 20, options.sizeBytes());
             }
         } else {
             layout = Layout.fit(metaEnd, region, usedInodes, options.inodeCount(), options.journal(),
                     options.headroomFraction(), (options.minHeadroomBytes() + BLOCK_SIZE - 1) / BLOCK_SIZE,
                     Ext4Limits.MAX_FIT_SIZE_BYTES / BLOCK_SIZE);
             if (layout == null || layout.reservedGdt < 0) {
-                throw new Ext4Exception("sized to fit, the image would be larger than "
+                throw new Ext4LimitException("sized to fit, the image would be larger than "
                         + Ext4Limits.size(Ext4Limits.MAX_FIT_SIZE_BYTES) + " (the most Kiln sizes to fit) with "
                         + (metaEnd * BLOCK_SIZE >> 20) + " MiB of content, " + Math.round(options.headroomFraction() * 100)
                         + " % headroom" + (options.inodeCount() > 0 ? " and " + options.inodeCount() + " inodes" : "")
-                        + "; give an exact --size (at most " + Ext4Limits.size(Ext4Limits.MAX_SIZE_BYTES) + ")");
+                        + "; give an exact --size (at most " + Ext4Limits.size(Ext4Limits.MAX_SIZE_BYTES) + ")",
+                        -1, Ext4Limits.MAX_FIT_SIZE_BYTES);
             }
         }
         if (options.inodeCount() > 0 && options.inodeCount() < usedInodes) {
-            throw new Ext4Exception("--inodes " + options.inodeCount() + " is too few: " + usedInodes + " needed");
+            throw new Ext4LimitException("--inodes " + options.inodeCount() + " is too few: " + usedInodes + " needed",
+                    usedInodes, options.inodeCount());
         }
         if ((long) layout.inodesPerGroup * layout.groups > 0xFFFFFFFFL) {
             // Only a headroom share of billions of used inodes can get here (MAX_INODES keeps requests below).
-            throw new Ext4Exception("content needs " + (long) layout.inodesPerGroup * layout.groups
-                    + " inodes, more than ext4's 32-bit inode count holds");
+            throw new Ext4LimitException("content needs " + (long) layout.inodesPerGroup * layout.groups
+                    + " inodes, more than ext4's 32-bit inode count holds", (long) layout.inodesPerGroup * layout.groups,
+                    0xFFFFFFFFL);
         }
         return layout;
     }

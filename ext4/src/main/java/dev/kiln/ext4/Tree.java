@@ -78,7 +78,7 @@ final class Tree {
                     throw new Ext4Exception(show(path) + ": invalid path component \"" + show(part) + "\"");
                 }
                 if (part.length > 255) {
-                    throw new Ext4Exception(show(path) + ": name longer than 255 bytes");
+                    throw new Ext4LimitException(show(path) + ": name longer than 255 bytes", part.length, 255);
                 }
                 for (byte b : part) {
                     if (b == 0) {

@@ -95,8 +95,8 @@ final class XattrEncoder {
         }
         if (blockUsed > blockSize) {
             int total = attrs.stream().mapToInt(a -> a.entrySize() + a.valueSize()).sum();
-            throw new Ext4Exception(path + ": extended attributes need " + total
-                    + " bytes, more than the inode and one " + blockSize + "-byte block hold");
+            throw new Ext4LimitException(path + ": extended attributes need " + total
+                    + " bytes, more than the inode and one " + blockSize + "-byte block hold", total, -1);
         }
         byte[] inlineBytes = inline.isEmpty() ? null : encodeInline(inline, inlineCapacity);
         return new Layout(inlineBytes, !block.isEmpty(), List.copyOf(block), blockSize);
@@ -111,7 +111,8 @@ final class XattrEncoder {
                     throw new Ext4Exception(path + ": xattr \"" + fullName + "\" has an empty name");
                 }
                 if (name.length > 255) {
-                    throw new Ext4Exception(path + ": xattr name \"" + fullName + "\" is longer than 255 bytes");
+                    throw new Ext4LimitException(path + ": xattr name \"" + fullName + "\" is longer than 255 bytes",
+                            name.length, 255);
                 }
                 byte[] stored = p.whole() ? PosixAcl.toDisk(path, fullName, value) : value.clone();
                 return new Attr(p.index(), name, stored);

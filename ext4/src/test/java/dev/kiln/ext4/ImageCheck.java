@@ -14,7 +14,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -200,15 +199,11 @@ final class ImageCheck {
         }
     }
 
+    /** Runs a tool to its end; {@code output} is what it printed on both streams, as it printed it. */
     static Result run(String... command) {
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(10, TimeUnit.MINUTES)) {
-                p.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", command) + ": timed out");
-            }
-            return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+            Tools.Result r = Tools.runMerged(command);
+            return new Result(r.exit(), new String(r.stdout(), StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

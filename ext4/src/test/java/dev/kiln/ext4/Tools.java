@@ -12,7 +12,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs the real e2fsprogs/kernel tools our encoders are checked against. */
+/**
+ * Runs the real e2fsprogs/kernel tools our encoders are checked against: the ext4 module's one
+ * helper for running a command (it cannot see kiln's {@code dev.kiln.testing.Tools}).
+ */
 final class Tools {
     private Tools() {
     }
@@ -47,7 +50,20 @@ final class Tools {
     }
 
     static Result run(byte[] stdin, List<String> command) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(command);
+        return exec(stdin, command, false);
+    }
+
+    /**
+     * Runs with standard error merged into standard output, in the order the tool wrote them
+     * (e2fsck and debugfs interleave a banner and their findings).
+     */
+    static Result runMerged(String... command) throws IOException, InterruptedException {
+        return exec(null, List.of(command), true);
+    }
+
+    private static Result exec(byte[] stdin, List<String> command, boolean mergeErrors)
+            throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(mergeErrors);
         pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
         pb.environment().put("LC_ALL", "C");
         pb.environment().remove("DEBUGFS_PAGER");

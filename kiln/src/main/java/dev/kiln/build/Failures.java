@@ -1,5 +1,7 @@
 package dev.kiln.build;
 
+import dev.kiln.PathFailure;
+
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -10,7 +12,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.NotLinkException;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * A failure as the one line a user reads: the place where the JDK's I/O exceptions become
@@ -21,24 +22,6 @@ import java.util.Map;
  * happened", never a class name. The CLI prints it after "kiln: "; library callers may too.
  */
 public final class Failures {
-    /** The system's error texts as the JDK passes them on, in the words Kiln prints. */
-    private static final Map<String, String> SYSTEM_ERRORS = Map.ofEntries(
-            Map.entry("No space left on device", "no space left on device"),
-            Map.entry("Disk quota exceeded", "disk quota exceeded"),
-            Map.entry("File too large", "file too large for this file system"),
-            Map.entry("Read-only file system", "read-only file system"),
-            Map.entry("Is a directory", "is a directory"),
-            Map.entry("Not a directory", "a part of the path is not a directory"),
-            Map.entry("Permission denied", "permission denied"),
-            Map.entry("Operation not permitted", "operation not permitted"),
-            Map.entry("No such file or directory", "no such file or directory"),
-            Map.entry("File exists", "already exists"),
-            Map.entry("Input/output error", "input/output error (a failing disk?)"),
-            Map.entry("Too many levels of symbolic links", "is a symbolic link, or too many links to follow"),
-            Map.entry("Too many open files", "too many open files"),
-            Map.entry("Broken pipe", "the reader went away (broken pipe)"),
-            Map.entry("Text file busy", "is being executed (text file busy)"),
-            Map.entry("No such device or address", "no such device or address"));
 
     private Failures() {
     }
@@ -89,8 +72,7 @@ public final class Failures {
         if (message == null || message.isBlank()) {
             return null;
         }
-        String words = SYSTEM_ERRORS.get(message.strip());
-        return words != null ? words : message;
+        return PathFailure.systemWords(message);
     }
 
     /** The JDK's file exceptions carry only the path as their message; say what went wrong. */
@@ -103,7 +85,7 @@ public final class Failures {
     private static String fileSystemReason(FileSystemException fs) {
         String reason = fs.getReason();
         if (reason != null) {
-            reason = SYSTEM_ERRORS.getOrDefault(reason.strip(), reason.strip().toLowerCase(Locale.ROOT));
+            reason = PathFailure.reasonWords(reason);
         } else {
             reason = fs instanceof AccessDeniedException ? "permission denied"
                     : fs instanceof NoSuchFileException ? "no such file or directory"

@@ -1,6 +1,7 @@
 package dev.kiln.cli;
 
 import dev.kiln.KilnException;
+import dev.kiln.NotFound;
 import dev.kiln.run.Arch;
 import dev.kiln.run.GuestOverrides;
 import dev.kiln.run.PortForward;
@@ -147,7 +148,7 @@ public final class RunCommand implements Callable<Integer> {
         files.addAll(disks);
         for (Path p : files) {
             if (!Files.isRegularFile(p)) {
-                throw new KilnException(p + ": no such file");
+                throw NotFound.file(p.toString());
             }
         }
         if (cpus < 1) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.kiln.KilnException;
+import dev.kiln.NotFound;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -74,7 +75,7 @@ final class SpecFile {
             JsonToken t = p.nextToken();
             root = t == null ? new Node(Map.of(), 1) : f.parse(p, t, 1);
         } catch (NoSuchFileException e) {
-            throw new KilnException(file + ": spec file not found");
+            throw new NotFound(file.toString(), "spec file", "");
         } catch (JsonProcessingException e) {
             throw new KilnException(file + ":" + e.getLocation().getLineNr() + ": not valid YAML: "
                     + e.getOriginalMessage());

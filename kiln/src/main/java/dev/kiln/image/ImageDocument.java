@@ -2,6 +2,7 @@ package dev.kiln.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.KilnException;
+import dev.kiln.UnsupportedInput;
 
 /**
  * What a manifest descriptor points at: an index (one image per platform) or a manifest (one
@@ -34,7 +35,7 @@ public sealed interface ImageDocument permits ImageIndex, ImageManifest {
     /** Refuses a document declaring a schema version other than 2 (none declared is taken as 2). */
     static void checkSchemaVersion(Integer schemaVersion, String where) {
         if (schemaVersion != null && schemaVersion != SCHEMA_VERSION) {
-            throw new KilnException(where + ": schemaVersion " + schemaVersion + " is not supported (expected "
+            throw new UnsupportedInput(where, "schemaVersion " + schemaVersion + " is not supported (expected "
                     + SCHEMA_VERSION + ")");
         }
     }

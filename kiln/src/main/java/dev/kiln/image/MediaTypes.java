@@ -1,6 +1,7 @@
 package dev.kiln.image;
 
 import dev.kiln.KilnException;
+import dev.kiln.UnsupportedInput;
 
 /** The OCI and Docker media types Kiln understands, and what each layer type needs to decode. */
 public class MediaTypes {
@@ -59,7 +60,7 @@ public class MediaTypes {
                  "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
                  "application/vnd.docker.image.rootfs.diff.tar.zstd" -> Compression.ZSTD;
             case UNKNOWN_LAYER -> Compression.DETECT;
-            default -> throw new KilnException(digest + ": unsupported layer media type " + mediaType);
+            default -> throw new UnsupportedInput(digest, "unsupported layer media type " + mediaType);
         };
     }
 }

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import dev.kiln.KilnException;
+import dev.kiln.UnsupportedInput;
 
 import java.util.Locale;
 
@@ -39,7 +39,7 @@ public record Platform(@JsonProperty("os") String os,
         }
         String[] parts = text.trim().split("/");
         if (parts.length < 2 || parts.length > 3 || parts[0].isEmpty() || parts[1].isEmpty()) {
-            throw new KilnException("--platform " + text + ": expected OS/ARCH[/VARIANT]");
+            throw new UnsupportedInput("--platform " + text, "expected OS/ARCH[/VARIANT]");
         }
         return new Platform(parts[0], parts[1], parts.length == 3 ? parts[2] : "");
     }

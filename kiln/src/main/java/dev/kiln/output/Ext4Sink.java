@@ -1,12 +1,14 @@
 package dev.kiln.output;
 
 import dev.kiln.KilnException;
+import dev.kiln.LimitExceeded;
 import dev.kiln.entry.Entry;
 import dev.kiln.entry.EntrySink;
 import dev.kiln.entry.SparseContent;
 import dev.kiln.ext4.Attributes;
 import dev.kiln.ext4.DataRegion;
 import dev.kiln.ext4.Ext4Exception;
+import dev.kiln.ext4.Ext4LimitException;
 import dev.kiln.ext4.Ext4Writer;
 import dev.kiln.ext4.SpecialType;
 
@@ -26,9 +28,20 @@ public final class Ext4Sink implements EntrySink {
         try {
             write(e);
         } catch (Ext4Exception refused) {
-            // the writer's refusals (a limit, a name) are the user's to act on, like any other input error
-            throw new KilnException(refused.getMessage(), refused);
+            throw refusal(refused);
         }
+    }
+
+    /**
+     * The writer's refusals (a limit, a name) are the user's to act on, like any other input
+     * error: its limits become {@link LimitExceeded}, the rest a plain KilnException, each with
+     * the writer's message (it names the path or option already).
+     */
+    static KilnException refusal(Ext4Exception refused) {
+        if (refused instanceof Ext4LimitException limit) {
+            return LimitExceeded.reported(limit.getMessage(), limit.value(), limit.limit(), limit);
+        }
+        return new KilnException(refused.getMessage(), refused);
     }
 
     private void write(Entry e) throws IOException {

@@ -1,9 +1,8 @@
 package dev.kiln.output;
 
 import dev.kiln.entry.EntrySink;
-import dev.kiln.ext4.Ext4Options;
-import dev.kiln.KilnException;
 import dev.kiln.ext4.Ext4Exception;
+import dev.kiln.ext4.Ext4Options;
 import dev.kiln.ext4.Ext4Summary;
 import dev.kiln.ext4.Ext4Writer;
 
@@ -293,7 +292,7 @@ public final class OutputSession implements Closeable {
         try {
             summary = writer.finish();
         } catch (Ext4Exception refused) {   // e.g. the tree does not fit the --size given
-            throw new KilnException(refused.getMessage(), refused);
+            throw Ext4Sink.refusal(refused);
         }
         closeWriter();
         summary.warnings().forEach(this::warn);   // e.g. clamped times, once

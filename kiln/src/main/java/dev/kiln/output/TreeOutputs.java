@@ -1,6 +1,7 @@
 package dev.kiln.output;
 
 import dev.kiln.KilnException;
+import dev.kiln.NotFound;
 import dev.kiln.entry.EntryStream;
 
 import java.io.BufferedOutputStream;
@@ -100,7 +101,7 @@ public final class TreeOutputs {
         byte[] skip = null;
         if (source instanceof KernelSource.HostFile host) {
             if (!Files.isRegularFile(host.file())) {
-                throw new KilnException(host.file() + ": kernel file not found");
+                throw new NotFound(host.file().toString(), "kernel file", "");
             }
             Files.copy(host.file(), kernel, StandardCopyOption.REPLACE_EXISTING);
         } else if (source instanceof KernelSource.OtherImage image) {

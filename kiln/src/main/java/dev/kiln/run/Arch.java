@@ -1,6 +1,7 @@
 package dev.kiln.run;
 
 import dev.kiln.KilnException;
+import dev.kiln.UnsupportedInput;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -40,7 +41,7 @@ public enum Arch {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "x86_64", "amd64", "x86-64" -> X86_64;
             case "aarch64", "arm64" -> AARCH64;
-            default -> throw new KilnException("--arch " + name + ": expected x86_64 (amd64) or aarch64 (arm64)");
+            default -> throw new UnsupportedInput("--arch " + name, "expected x86_64 (amd64) or aarch64 (arm64)");
         };
     }
 
@@ -57,7 +58,7 @@ public enum Arch {
     static Arch host() {
         try {
             return parse(System.getProperty("os.arch", ""));
-        } catch (KilnException e) {
+        } catch (UnsupportedInput e) {
             return null;
         }
     }

@@ -1,6 +1,7 @@
 package dev.kiln.run;
 
 import dev.kiln.KilnException;
+import dev.kiln.NotFound;
 import dev.kiln.guest.InitConf;
 
 import java.io.IOException;
@@ -67,7 +68,7 @@ public final class Qemu {
                 }
             }
         }
-        throw new KilnException(arch.qemuBinary + ": not found on PATH; install QEMU (Debian/Ubuntu: apt-get install "
+        throw new NotFound(arch.qemuBinary, "", "on PATH; install QEMU (Debian/Ubuntu: apt-get install "
                 + arch.debianPackage + ", Fedora: dnf install " + arch.fedoraPackage + ", macOS: brew install qemu)");
     }
 

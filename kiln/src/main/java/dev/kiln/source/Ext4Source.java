@@ -3,6 +3,7 @@ package dev.kiln.source;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.KilnException;
+import dev.kiln.NotFound;
 import dev.kiln.entry.Entry;
 import dev.kiln.entry.EntryStream;
 import dev.kiln.entry.EntryType;
@@ -47,7 +48,7 @@ final class Ext4Source {
         }
         Path file = Path.of(spec);
         if (!Files.exists(file)) {
-            throw new KilnException(label + ": no such file");
+            throw NotFound.file(label);
         }
         if (Files.isDirectory(file)) {
             throw new KilnException(label + ": is a directory (use dir:" + spec + ")");

@@ -1,6 +1,7 @@
 package dev.kiln.source;
 
 import dev.kiln.KilnException;
+import dev.kiln.NotFound;
 import dev.kiln.image.Image;
 import dev.kiln.image.Layer;
 import dev.kiln.tar.Decompress;
@@ -30,7 +31,7 @@ final class TarSource {
         }
         Path file = Path.of(spec);
         if (!Files.exists(file)) {
-            throw new KilnException(label + ": no such file");
+            throw NotFound.file(label);
         }
         if (Files.isDirectory(file)) {
             throw new KilnException(label + ": is a directory (use dir:" + spec + ")");

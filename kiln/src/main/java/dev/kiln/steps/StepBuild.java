@@ -1,6 +1,7 @@
 package dev.kiln.steps;
 
 import dev.kiln.KilnException;
+import dev.kiln.UnsupportedInput;
 import dev.kiln.entry.EntryStream;
 import dev.kiln.image.ImageConfig;
 import dev.kiln.image.Platform;
@@ -122,8 +123,8 @@ public final class StepBuild implements Closeable {
         Arch imageArch;
         try {
             imageArch = Arch.parse(Platform.parse(platform).architecture());
-        } catch (KilnException e) {
-            throw new KilnException("platform " + platform + ": build steps run images for linux/amd64 and "
+        } catch (UnsupportedInput e) {
+            throw new UnsupportedInput("platform " + platform, "build steps run images for linux/amd64 and "
                     + "linux/arm64 only");
         }
         if (imageArch != kernelArch) {

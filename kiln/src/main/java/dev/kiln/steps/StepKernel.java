@@ -1,6 +1,7 @@
 package dev.kiln.steps;
 
 import dev.kiln.KilnException;
+import dev.kiln.NotFound;
 import dev.kiln.entry.EntryStream;
 import dev.kiln.output.AtomicOutput;
 import dev.kiln.output.KernelChoice;
@@ -58,7 +59,7 @@ public final class StepKernel implements Closeable {
         if (plan.environmentKernel() != null) {
             Path p = Path.of(plan.environmentKernel());
             if (!Files.isRegularFile(p)) {
-                throw new KilnException("KILN_KERNEL=" + plan.environmentKernel() + ": no such file");
+                throw NotFound.file("KILN_KERNEL=" + plan.environmentKernel());
             }
             return new StepKernel(p, null);
         }

@@ -2,6 +2,7 @@ package dev.kiln.tar;
 
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import dev.kiln.KilnException;
+import dev.kiln.UnsupportedInput;
 import dev.kiln.inflate.Gunzip;
 import dev.kiln.inflate.GzipException;
 import dev.kiln.io.ChunkPipe;
@@ -54,7 +55,7 @@ public final class Decompress {
         Format format = detect(head);
         if (format == Format.XZ) {
             source.close();
-            throw new KilnException(label + ": xz-compressed input is not supported; decompress it first (xz -d)");
+            throw new UnsupportedInput(label, "xz-compressed input is not supported; decompress it first (xz -d)");
         }
         InputStream all = new SequenceInputStream(new ByteArrayInputStream(head), source) {
             @Override
@@ -72,7 +73,7 @@ public final class Decompress {
      */
     public static InputStream decoder(InputStream raw, Format format, String label) throws IOException {
         if (format == Format.XZ) {
-            throw new KilnException(label + ": xz-compressed input is not supported");
+            throw new UnsupportedInput(label, "xz-compressed input is not supported");
         }
         Tracked source = new Tracked(raw);
         return decode(source, source, format, label);

@@ -1,6 +1,7 @@
 package dev.kiln.tar;
 
 import dev.kiln.KilnException;
+import dev.kiln.LimitExceeded;
 import dev.kiln.entry.Entry;
 import dev.kiln.entry.EntryStream;
 import dev.kiln.entry.EntryType;
@@ -83,7 +84,7 @@ public final class TarReader implements EntryStream {
         }
         try {
             return advance();
-        } catch (FormatException e) {
+        } catch (FormatException | LimitExceeded e) {
             // Corrupt compressed data often decodes to garbage before the decompressor notices
             // (a gzip CRC comes at the end): report the input's own error when it has one.
             Exception cause = e;
@@ -566,7 +567,7 @@ public final class TarReader implements EntryStream {
      * A metadata header over its limit. The entry it belongs to follows it: skip the data
      * (reading, without keeping it) to name that entry when the archive allows.
      */
-    private FormatException overLimit(TarHeader h, long at, long size, long limit, String what) {
+    private LimitExceeded overLimit(TarHeader h, long at, long size, long limit, String what) {
         String entry = null;
         if (!what.startsWith("global")) {
             try {
@@ -576,8 +577,8 @@ public final class TarReader implements EntryStream {
                 // name it by position instead
             }
         }
-        String subject = entry != null ? entry + ": " + what : what + " at byte " + at + after();
-        return new FormatException(label + ": " + subject + " of " + size + " bytes exceeds the limit of " + limit(limit));
+        return entry != null ? LimitExceeded.of(label + ": " + entry, what, size, limit, "bytes")
+                : LimitExceeded.of(label, what + " at byte " + at + after(), size, limit, "bytes");
     }
 
     /** Reads on to the next entry header, skipping metadata headers; its name, or null. */

@@ -46,6 +46,25 @@ class ErrorReportingTest {
     }
 
     @Test
+    void aTypedErrorIsItsOwnLineWhatEverItWasCausedBy() {
+        java.io.IOException full = new java.io.IOException("No space left on device");
+        assertThat(ErrorHandler.describe(dev.kiln.PathFailure.ofWrite("out.img", full).orElseThrow()))
+                .isEqualTo("out.img: no space left on device");
+        java.io.IOException writer = new java.io.IOException("etc/x: uid 4294967296 is beyond ext4's limit of 4294967295");
+        assertThat(ErrorHandler.describe(dev.kiln.LimitExceeded.reported(writer.getMessage(), 1L << 32, 0xFFFFFFFFL, writer)))
+                .isEqualTo(writer.getMessage());
+        assertThat(ErrorHandler.describe(new dev.kiln.NotFound("r.test/app:v1", "", "(404)")))
+                .isEqualTo("r.test/app:v1: not found (404)");
+    }
+
+    @Test
+    void aMissingFileIsNotFoundAndExitsWithTheUsualStatus() {
+        Captured c = run("build", "tar:" + dir.resolve("nope.tar"), "-o", dir.resolve("x.ext4").toString());
+        assertThat(c.exit).isEqualTo(ErrorHandler.FAILURE);
+        assertThat(c.err).isEqualTo("kiln: tar:" + dir.resolve("nope.tar") + ": no such file\n");
+    }
+
+    @Test
     void twoOutputsOnOnePathAreRefusedBeforeAnyWork() throws Exception {
         java.nio.file.Path tar = dir.resolve("empty.tar");
         java.nio.file.Files.write(tar, new byte[10240]);

@@ -1,5 +1,6 @@
 package dev.kiln.output;
 
+import dev.kiln.testing.Tools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -16,7 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import static dev.kiln.output.ToolRunner.ok;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** cpio and tar outputs of the same tree, extracted by GNU and BSD tools and compared with stat. */
@@ -41,16 +42,16 @@ class ArchiveWritersTest {
     @ParameterizedTest(name = "{0} extracted by {1}")
     @CsvSource({"cpio,cpio", "cpio,bsdtar", "tar,tar", "tar,bsdtar"})
     void extractionKeepsEverything(String format, String tool) throws Exception {
-        ToolRunner.assumeTool(tool);
-        ToolRunner.assumeTool("stat");
-        ToolRunner.assumeRoot();   // owners and device nodes
+        Tools.assumeTools(tool);
+        Tools.assumeTools("stat");
+        Tools.assumeRoot();   // owners and device nodes
         Path archive = write(format, Compression.NONE);
         Path dir = Files.createDirectories(tmp.resolve("x"));
         String a = archive.toString();
         switch (tool) {
-            case "cpio" -> ok(dir, "cpio", "-idmu", "--quiet", "-F", a);
-            case "tar" -> ok(dir, "tar", "--xattrs", "--xattrs-include=*", "--numeric-owner", "-xpf", a);
-            default -> ok(dir, "bsdtar", "--xattrs", "--numeric-owner", "-xpf", a);
+            case "cpio" -> Tools.checkIn(dir, "cpio", "-idmu", "--quiet", "-F", a);
+            case "tar" -> Tools.checkIn(dir, "tar", "--xattrs", "--xattrs-include=*", "--numeric-owner", "-xpf", a);
+            default -> Tools.checkIn(dir, "bsdtar", "--xattrs", "--numeric-owner", "-xpf", a);
         }
         Map<String, String> actual = stat(dir);
         // tar has no socket type; bsdtar restores a cpio socket as an empty file, GNU cpio as a socket.
@@ -82,25 +83,25 @@ class ArchiveWritersTest {
         assertThat(Files.readAllBytes(dir.resolve("data/a"))).isEqualTo(TestTree.BIG);
         assertThat(Files.readString(dir.resolve("replaced"))).isEqualTo("second");
         assertThat(Files.readSymbolicLink(dir.resolve("longlnk")).toString()).isEqualTo(TestTree.LONG_TARGET);
-        String inodes = ok(dir, "stat", "-c", "%i", "data/a", "data/b", "other/c");
+        String inodes = Tools.checkIn(dir, "stat", "-c", "%i", "data/a", "data/b", "other/c");
         assertThat(inodes.lines().distinct()).hasSize(1);
         // The non-UTF-8 name came through byte for byte.
-        String names = ok(dir, "ls", "-1", "--quoting-style=escape");
+        String names = Tools.checkIn(dir, "ls", "-1", "--quoting-style=escape");
         assertThat(names).contains("x\\377y");
         if (format.equals("tar")) {
-            String caps = ok(dir, "getfattr", "-h", "-d", "-m", "-", "-e", "hex", "bin/prog");
+            String caps = Tools.checkIn(dir, "getfattr", "-h", "-d", "-m", "-", "-e", "hex", "bin/prog");
             assertThat(caps).contains("security.capability=0x" + HexFormat.of().formatHex(TestTree.CAPABILITY));
-            assertThat(ok(dir, "getfattr", "-n", "user.comment", "--only-values", "etc/hostname")).isEqualTo("hello");
+            assertThat(Tools.checkIn(dir, "getfattr", "-n", "user.comment", "--only-values", "etc/hostname")).isEqualTo("hello");
         }
     }
 
     @Test
     void cpioIsNewcWithSharedInodeAndDataOnTheLastLink() throws Exception {
-        ToolRunner.assumeTool("cpio");
+        Tools.assumeTools("cpio");
         Path archive = write("cpio", Compression.GZIP);
-        byte[] raw = ok(null, "sh", "-c", "gzip -dc " + archive + " | od -An -c -N6").getBytes();
+        byte[] raw = Tools.check("sh", "-c", "gzip -dc " + archive + " | od -An -c -N6").getBytes();
         assertThat(new String(raw, StandardCharsets.UTF_8).replace(" ", "")).startsWith("070701");
-        String listing = ok(null, "sh", "-c", "gzip -dc " + archive + " | cpio -itv --quiet");
+        String listing = Tools.check("sh", "-c", "gzip -dc " + archive + " | cpio -itv --quiet");
         // Three names of data/a: the same link count on each, data on the last one only.
         List<String> links = listing.lines().filter(l -> l.endsWith(" data/a") || l.endsWith(" data/b")
                 || l.endsWith(" other/c")).toList();
@@ -109,15 +110,15 @@ class ArchiveWritersTest {
         assertThat(links.get(0)).contains(" 0 ");
         assertThat(links.get(2)).contains(" 200000 ");
         assertThat(listing).containsPattern("crw-------\\s+1\\s+\\S+\\s+\\S+\\s+4, 300 ");
-        String bsd = ok(null, "bsdtar", "-tvf", archive.toString());
+        String bsd = Tools.check("bsdtar", "-tvf", archive.toString());
         assertThat(bsd).contains("other/c").contains("dev/sda").contains("sock");
     }
 
     @Test
     void tarListingShowsXattrsAndLinks() throws Exception {
-        ToolRunner.assumeTool("tar");
+        Tools.assumeTools("tar");
         Path archive = write("tar", Compression.ZSTD);
-        String listing = ok(null, "tar", "--zstd", "--xattrs", "--xattrs-include=*", "-tvvf", archive.toString());
+        String listing = Tools.check("tar", "--zstd", "--xattrs", "--xattrs-include=*", "-tvvf", archive.toString());
         assertThat(listing).contains("bin/prog").contains("x: 20 security.capability")
                 .contains("other/c link to data/a").contains("lnk -> etc/hostname").contains("./")
                 .contains(TestTree.LONG_FILE).doesNotContain("sock");
@@ -148,7 +149,7 @@ class ArchiveWritersTest {
 
     /** stat of every path below dir, keyed by "./path", in the format of TestTree.expectedStat. */
     private static Map<String, String> stat(Path dir) throws Exception {
-        String out = ok(dir, "sh", "-c",
+        String out = Tools.checkIn(dir, "sh", "-c",
                 "find . -mindepth 1 -exec stat --printf '%n|%F|%a|%u|%g|%s|%.9Y|%t:%T|%h\\n' {} +");
         Map<String, String> m = new LinkedHashMap<>();
         for (String line : out.lines().toList()) {

@@ -1,6 +1,7 @@
 package dev.kiln.output;
 
 import dev.kiln.KilnException;
+import dev.kiln.PathFailure;
 import dev.kiln.entry.Entry;
 import dev.kiln.entry.EntrySink;
 import dev.kiln.entry.EntryStream;
@@ -256,7 +257,8 @@ class OutputSessionTest {
                 }));
         assertThatThrownBy(() -> write(plan(new OutputSpec(OutputFormat.EXT4, out.resolve("r.ext4"), null)),
                 options(new ArrayList<>(), new ByteArrayOutputStream()), entries))
-                .isInstanceOf(KilnException.class).hasMessage(out.toAbsolutePath().toString())
+                .isInstanceOfSatisfying(PathFailure.class, f -> assertThat(f.path()).isEqualTo(out.toAbsolutePath().toString()))
+                .hasMessage(out.toAbsolutePath() + ": no space left on device")
                 .hasRootCauseMessage("No space left on device");
         assertThat(names(out)).isEmpty();
     }

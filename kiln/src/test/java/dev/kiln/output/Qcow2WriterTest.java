@@ -1,5 +1,6 @@
 package dev.kiln.output;
 
+import dev.kiln.testing.Tools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -10,7 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
-import static dev.kiln.output.ToolRunner.ok;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 class Qcow2WriterTest {
@@ -19,29 +20,29 @@ class Qcow2WriterTest {
 
     /** qemu-img must find the file clean and identical to the raw image. */
     private void checkAgainstQemu(Path raw) throws Exception {
-        ToolRunner.assumeTool("qemu-img");
+        Tools.assumeTools("qemu-img");
         Path qcow = tmp.resolve(raw.getFileName() + ".qcow2");
         Qcow2Writer.convert(raw, qcow);
-        String check = ok(null, "qemu-img", "check", "--output=human", qcow.toString());
+        String check = Tools.check("qemu-img", "check", "--output=human", qcow.toString());
         assertThat(check).contains("No errors were found on the image.");
         assertThat(check).doesNotContain("leaked");
-        String info = ok(null, "qemu-img", "info", "--output=json", qcow.toString());
+        String info = Tools.check("qemu-img", "info", "--output=json", qcow.toString());
         assertThat(info).contains("\"format\": \"qcow2\"").contains("\"compat\": \"1.1\"")
                 .contains("\"virtual-size\": " + Files.size(raw));
-        assertThat(ok(null, "qemu-img", "compare", "-f", "raw", "-F", "qcow2", raw.toString(), qcow.toString()))
+        assertThat(Tools.check("qemu-img", "compare", "-f", "raw", "-F", "qcow2", raw.toString(), qcow.toString()))
                 .contains("Images are identical");
     }
 
     @Test
     void ext4ImageFromMkfs() throws Exception {
-        ToolRunner.assumeTool("mkfs.ext4");
+        Tools.assumeTools("mkfs.ext4");
         Path src = Files.createDirectories(tmp.resolve("src"));
         Files.write(src.resolve("text"), "hello qcow2\n".repeat(1000).getBytes());
         byte[] data = new byte[700_000];
         new java.util.Random(1).nextBytes(data);
         Files.write(src.resolve("data"), data);
         Path raw = tmp.resolve("fs.ext4");
-        ok(null, "mkfs.ext4", "-q", "-F", "-d", src.toString(), raw.toString(), "64M");
+        Tools.check("mkfs.ext4", "-q", "-F", "-d", src.toString(), raw.toString(), "64M");
         checkAgainstQemu(raw);
         // Only non-zero clusters are stored: far smaller than the 64 MiB virtual size.
         assertThat(Files.size(tmp.resolve("fs.ext4.qcow2"))).isLessThan(16L << 20);

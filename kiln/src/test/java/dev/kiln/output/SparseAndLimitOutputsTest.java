@@ -30,7 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
-import static dev.kiln.output.ToolRunner.ok;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -83,7 +83,7 @@ class SparseAndLimitOutputsTest {
 
     @Test
     void aTebibyteHoleCostsTheSpoolAndTheTarNothing() throws Exception {
-        ToolRunner.assumeTool("tar");
+        Tools.assumeTools("tar");
         Path archive = tmp.resolve("out.tar");
         assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
             try (SpooledTree tree = new SpooledTree(tmp, 0); OutputStream out = Files.newOutputStream(archive)) {
@@ -95,9 +95,9 @@ class SparseAndLimitOutputsTest {
             }
         });
         assertThat(Files.size(archive)).isLessThan(200_000);
-        assertThat(ok(tmp, "tar", "-tvf", archive.toString())).contains(" " + 3 * TIB + " ").contains("big");
+        assertThat(Tools.checkIn(tmp, "tar", "-tvf", archive.toString())).contains(" " + 3 * TIB + " ").contains("big");
         if (Tools.available("bsdtar")) {
-            assertThat(ok(tmp, "bsdtar", "-tvf", archive.toString())).contains(" " + 3 * TIB + " ").contains("big");
+            assertThat(Tools.checkIn(tmp, "bsdtar", "-tvf", archive.toString())).contains(" " + 3 * TIB + " ").contains("big");
         }
         // Kiln's own reader gets the regions back, widened to 512-byte blocks (see TarWriter.sparseFile).
         Random same = new Random(1);
@@ -120,8 +120,8 @@ class SparseAndLimitOutputsTest {
     @ParameterizedTest(name = "extracted by {0}")
     @ValueSource(strings = {"tar", "bsdtar"})
     void sparseFilesExtractSparseAndExact(String tool) throws Exception {
-        ToolRunner.assumeTool(tool);
-        ToolRunner.assumeTool("du");
+        Tools.assumeTools(tool);
+        Tools.assumeTools("du");
         long size = 64L << 20;
         List<Entry> entries = List.of(
                 Entry.directory(new byte[0], 0755, 0, 0, 0),
@@ -151,11 +151,11 @@ class SparseAndLimitOutputsTest {
         }
         assertThat(Files.size(archive)).isLessThan(1 << 20);
         Path dir = Files.createDirectories(tmp.resolve("x"));
-        ok(dir, tool, "-xf", archive.toString());
+        Tools.checkIn(dir, tool, "-xf", archive.toString());
         for (Map.Entry<String, byte[]> e : expected.entrySet()) {
             Path f = dir.resolve(e.getKey());
             assertThat(Files.readAllBytes(f)).as("%s by %s", e.getKey(), tool).isEqualTo(e.getValue());
-            long allocatedKiB = Long.parseLong(ok(dir, "du", "-k", e.getKey()).split("\\s+")[0]);
+            long allocatedKiB = Long.parseLong(Tools.checkIn(dir, "du", "-k", e.getKey()).split("\\s+")[0]);
             assertThat(allocatedKiB).as("%s allocated", e.getKey()).isLessThan(1024);
         }
         assertThat(Files.isSameFile(dir.resolve("d/holes"), dir.resolve("d/hardlink"))).isTrue();
@@ -181,7 +181,7 @@ class SparseAndLimitOutputsTest {
 
     @Test
     void cpioWritesHolesOutInFull() throws Exception {
-        ToolRunner.assumeTool("cpio");
+        Tools.assumeTools("cpio");
         Entry e = sparse("holes", 300_000, new long[][] {{5, 10}, {200_000, 5000}}, new Random(7));
         SparseContent c = (SparseContent) e.content();
         byte[] data = c.data().readAllBytes();
@@ -192,7 +192,7 @@ class SparseAndLimitOutputsTest {
             CpioWriter.write(tree, out);
         }
         Path dir = Files.createDirectories(tmp.resolve("x"));
-        ok(dir, "cpio", "-idm", "--quiet", "-F", archive.toString());
+        Tools.checkIn(dir, "cpio", "-idm", "--quiet", "-F", archive.toString());
         assertThat(Files.readAllBytes(dir.resolve("holes"))).isEqualTo(whole);
     }
 
@@ -246,7 +246,7 @@ class SparseAndLimitOutputsTest {
 
     @Test
     void sixThousandLevelsGoToTarAndAreRefusedClearlyByCpio() throws Exception {
-        ToolRunner.assumeTool("tar");
+        Tools.assumeTools("tar");
         String leaf = "d/".repeat(5999) + "leaf";
         Path archive = tmp.resolve("deep.tar");
         try (SpooledTree tree = new SpooledTree(tmp, 0); OutputStream out = Files.newOutputStream(archive)) {
@@ -256,7 +256,7 @@ class SparseAndLimitOutputsTest {
             assertThatThrownBy(() -> CpioWriter.write(tree, OutputStream.nullOutputStream()))
                     .isInstanceOf(KilnException.class).hasMessageContaining("too long for an initramfs");
         }
-        assertThat(ok(tmp, "tar", "-tf", archive.toString()).lines().filter(l -> l.endsWith("/leaf")).toList())
+        assertThat(Tools.checkIn(tmp, "tar", "-tf", archive.toString()).lines().filter(l -> l.endsWith("/leaf")).toList())
                 .containsExactly(leaf);
     }
 }

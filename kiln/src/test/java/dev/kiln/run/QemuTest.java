@@ -134,7 +134,7 @@ class QemuTest {
 
     @Test
     void missingQemuSaysHowToInstall() {
-        assertThatThrownBy(() -> Qemu.find(Arch.X86_64, tmp.toString())).isInstanceOf(KilnException.class)
+        assertThatThrownBy(() -> Qemu.find(Arch.X86_64, tmp.toString())).isInstanceOf(dev.kiln.NotFound.class)
                 .hasMessageStartingWith("qemu-system-x86_64: not found on PATH").hasMessageContaining("apt-get install qemu-system-x86");
         assertThatThrownBy(() -> Qemu.find(Arch.AARCH64, tmp.toString())).isInstanceOf(KilnException.class)
                 .hasMessageStartingWith("qemu-system-aarch64: not found on PATH").hasMessageContaining("apt-get install qemu-system-arm");

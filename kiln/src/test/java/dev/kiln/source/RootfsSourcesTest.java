@@ -6,9 +6,9 @@ import dev.kiln.image.ImageConfig;
 import dev.kiln.image.Layer;
 import dev.kiln.image.SourceOptions;
 import dev.kiln.tar.Listing;
-import dev.kiln.tar.Sh;
 import dev.kiln.tar.TarReader;
 import dev.kiln.tar.Trees;
+import dev.kiln.testing.Tools;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +33,7 @@ class RootfsSourcesTest {
 
     @BeforeAll
     static void trees() {
-        assumeTrue(Sh.isRoot(), "needs root (mknod, chown, setcap)");
+        assumeTrue(Tools.isRoot(), "needs root (mknod, chown, setcap)");
         tree = Trees.make(tmp, false);
         Trees.makeXattrs(tree); // xattrs, ACLs and capabilities inside the same tree, under xsrc/
     }
@@ -60,7 +60,7 @@ class RootfsSourcesTest {
 
     @Test
     void tarOfTheSameTreeGivesTheSameEntries() throws IOException {
-        Sh.run(tmp, "tar -C src --xattrs --xattrs-include='*' --numeric-owner -cf - . | zstd -q > tree.tar.zst");
+        Tools.bash(tmp, "tar -C src --xattrs --xattrs-include='*' --numeric-owner -cf - . | zstd -q > tree.tar.zst");
         Map<String, String> fromTar = list(Sources.open("tar:" + tmp.resolve("tree.tar.zst"), SourceOptions.defaults()));
         assertThat(fromTar).containsExactlyEntriesOf(list(Sources.open("dir:" + tree, SourceOptions.defaults())));
     }
@@ -100,7 +100,7 @@ class RootfsSourcesTest {
 
     @Test
     void stdinCanBeReadOnce() throws IOException {
-        byte[] tar = Sh.run(tmp, "tar -C src --numeric-owner -cf - ./dir | gzip -c");
+        byte[] tar = Tools.bash(tmp, "tar -C src --numeric-owner -cf - ./dir | gzip -c");
         Image image = TarSource.stdin(() -> new ByteArrayInputStream(tar));
         assertThat(image.layers().get(0).digest()).isEqualTo("tar:-");
         Map<String, String> got = list(image);

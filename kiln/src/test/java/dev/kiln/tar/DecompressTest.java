@@ -1,6 +1,7 @@
 package dev.kiln.tar;
 
 import dev.kiln.KilnException;
+import dev.kiln.testing.Tools;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +29,7 @@ class DecompressTest {
 
     @BeforeAll
     static void tree() {
-        Sh.run(tmp, """
+        Tools.bash(tmp, """
                 mkdir src && cd src && mkdir d
                 for i in $(seq 40); do head -c $((i * 997)) /dev/urandom > d/f$i; done
                 seq 30000 > counting
@@ -47,22 +48,22 @@ class DecompressTest {
     @ParameterizedTest
     @ValueSource(strings = {"cat", "gzip -c", "gzip -1c", "zstd -qc", "bzip2 -c"})
     void detectsByContent(String compressor) throws IOException {
-        assumeTrue(Sh.has(compressor.split(" ")[0]), compressor + " is not installed");
-        Sh.run(tmp, compressor + " t.tar > t.out");
+        assumeTrue(Tools.available(compressor.split(" ")[0]), compressor + " is not installed");
+        Tools.bash(tmp, compressor + " t.tar > t.out");
         assertThat(read(tmp.resolve("t.out"))).containsExactlyEntriesOf(expected);
     }
 
     @Test
     void multiMemberGzip() throws IOException {
         // Members split mid-entry, as pigz/concatenation produce them.
-        Sh.run(tmp, "set +o pipefail; head -c 100001 t.tar | gzip -c > m.gz; tail -c +100002 t.tar | head -c 77777 | gzip -c >> m.gz;"
+        Tools.bash(tmp, "set +o pipefail; head -c 100001 t.tar | gzip -c > m.gz; tail -c +100002 t.tar | head -c 77777 | gzip -c >> m.gz;"
                 + " tail -c +177779 t.tar | gzip -c >> m.gz; gzip -t m.gz");
         assertThat(read(tmp.resolve("m.gz"))).containsExactlyEntriesOf(expected);
     }
 
     @Test
     void corruptGzipNamesTheInput() throws IOException {
-        Sh.run(tmp, "gzip -c t.tar > t.tar.gz");
+        Tools.bash(tmp, "gzip -c t.tar > t.tar.gz");
         byte[] gz = Files.readAllBytes(tmp.resolve("t.tar.gz"));
         for (int i = gz.length / 2; i < gz.length / 2 + 64; i++) {
             gz[i] ^= 0x55;
@@ -77,7 +78,7 @@ class DecompressTest {
 
     @Test
     void corruptZstdNamesTheInput() throws IOException {
-        Sh.run(tmp, "zstd -qc t.tar > t.tar.zst");
+        Tools.bash(tmp, "zstd -qc t.tar > t.tar.zst");
         byte[] z = Files.readAllBytes(tmp.resolve("t.tar.zst"));
         Files.write(tmp.resolve("cut.tar.zst"), Arrays.copyOf(z, z.length / 2));
         assertThatThrownBy(() -> read(tmp.resolve("cut.tar.zst")))
@@ -136,7 +137,7 @@ class DecompressTest {
         // member. Split at an entry boundary, that was a shorter tree and no error.
         int split = RawTar.headerOffsets(Files.readAllBytes(tmp.resolve("t.tar"))).stream()
                 .filter(at -> at > 8192).findFirst().orElseThrow();
-        Sh.run(tmp, "set +o pipefail; head -c $1 t.tar | gzip -c > p1.gz; tail -c +$(($1 + 1)) t.tar | gzip -c > p2.gz",
+        Tools.bash(tmp, "set +o pipefail; head -c $1 t.tar | gzip -c > p1.gz; tail -c +$(($1 + 1)) t.tar | gzip -c > p2.gz",
                 String.valueOf(split));
         byte[] p1 = Files.readAllBytes(tmp.resolve("p1.gz"));
         byte[] p2 = Files.readAllBytes(tmp.resolve("p2.gz"));
@@ -145,7 +146,7 @@ class DecompressTest {
 
     @Test
     void dataAfterTheLastGzipMemberIsAnError() throws IOException {
-        Sh.run(tmp, "gzip -c t.tar > t.tar.gz");
+        Tools.bash(tmp, "gzip -c t.tar > t.tar.gz");
         byte[] gz = Files.readAllBytes(tmp.resolve("t.tar.gz"));
         // GNU gzip warns ("trailing garbage ignored", exit 2, fatal for GNU tar), Go fails:
         // the JDK dropped it silently. It may be a damaged member: refuse it.
@@ -197,15 +198,15 @@ class DecompressTest {
 
     @Test
     void plainTarWhoseFirstNameLooksLikeAMagic() throws IOException {
-        Sh.run(tmp, "mkdir m && printf data > \"m/$(printf '\\037\\213x')\" && tar -C m -cf magic.tar \"$(printf '\\037\\213x')\"");
+        Tools.bash(tmp, "mkdir m && printf data > \"m/$(printf '\\037\\213x')\" && tar -C m -cf magic.tar \"$(printf '\\037\\213x')\"");
         assertThat(read(tmp.resolve("magic.tar"))).containsOnlyKeys("\\x1f\\x8bx");
         assertThat(Decompress.detect(Arrays.copyOf(Files.readAllBytes(tmp.resolve("magic.tar")), 512))).isEqualTo(Decompress.Format.PLAIN);
     }
 
     @Test
     void xzIsRefusedClearly() throws IOException {
-        assumeTrue(Sh.has("xz"), "xz is not installed");
-        Sh.run(tmp, "xz -c t.tar > t.tar.xz");
+        assumeTrue(Tools.available("xz"), "xz is not installed");
+        Tools.bash(tmp, "xz -c t.tar > t.tar.xz");
         assertThatThrownBy(() -> read(tmp.resolve("t.tar.xz")))
                 .isInstanceOf(KilnException.class)
                 .hasMessageStartingWith("tar:t.tar.xz: xz-compressed input is not supported");
@@ -213,7 +214,7 @@ class DecompressTest {
 
     @Test
     void errorsOfTheRawStreamPassThrough() throws IOException {
-        Sh.run(tmp, "gzip -c t.tar > t.tar.gz");
+        Tools.bash(tmp, "gzip -c t.tar > t.tar.gz");
         InputStream failing = new FilterInputStream(Files.newInputStream(tmp.resolve("t.tar.gz"))) {
             long total;
 
@@ -234,7 +235,7 @@ class DecompressTest {
 
     @Test
     void closingEarlyStopsTheProducer() throws Exception {
-        Sh.run(tmp, "for i in $(seq 20); do cat t.tar; done | gzip -1c > big.gz");
+        Tools.bash(tmp, "for i in $(seq 20); do cat t.tar; done | gzip -1c > big.gz");
         int before = Thread.activeCount();
         for (int i = 0; i < 5; i++) {
             InputStream in = Decompress.open(Files.newInputStream(tmp.resolve("big.gz")), "big");

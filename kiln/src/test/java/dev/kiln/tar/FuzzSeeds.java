@@ -1,5 +1,7 @@
 package dev.kiln.tar;
 
+import dev.kiln.testing.Tools;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -105,7 +107,7 @@ public final class FuzzSeeds {
     /** Every seed; skips the calling test when a tool that makes them is missing. */
     public static synchronized List<Seed> all() {
         for (String tool : List.of("tar", "python3", "gzip", "zstd", "bzip2", "setfattr")) {
-            assumeTrue(Sh.has(tool), tool + " is not installed (needed to make the fuzz seeds)");
+            assumeTrue(Tools.available(tool), tool + " is not installed (needed to make the fuzz seeds)");
         }
         if (seeds == null) {
             seeds = build();
@@ -122,7 +124,7 @@ public final class FuzzSeeds {
         try {
             Path dir = Files.createTempDirectory("kiln-fuzz-seeds");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(dir)));
-            Sh.run(dir, SCRIPT);
+            Tools.bash(dir, SCRIPT);
             List<Seed> out = new ArrayList<>();
             try (Stream<Path> files = Files.list(dir)) {
                 for (Path p : files.filter(Files::isRegularFile).sorted().toList()) {

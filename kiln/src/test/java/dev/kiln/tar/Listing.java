@@ -3,6 +3,7 @@ package dev.kiln.tar;
 import dev.kiln.entry.Entry;
 import dev.kiln.entry.EntryStream;
 import dev.kiln.entry.EntryType;
+import dev.kiln.testing.Tools;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,7 +46,7 @@ public final class Listing {
     }
 
     public static Map<String, String> scan(Path dir, Options o) {
-        byte[] out = Sh.run(dir, SCAN, dir.toString(), o.xattrs ? "1" : "0");
+        byte[] out = Tools.bash(dir, SCAN, dir.toString(), o.xattrs ? "1" : "0");
         List<byte[]> fields = new ArrayList<>();
         int start = 0;
         for (int i = 0; i < out.length; i++) {

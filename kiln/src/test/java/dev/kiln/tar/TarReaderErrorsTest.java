@@ -3,6 +3,7 @@ package dev.kiln.tar;
 import dev.kiln.KilnException;
 import dev.kiln.entry.Entry;
 import dev.kiln.entry.EntryType;
+import dev.kiln.testing.Tools;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +28,7 @@ class TarReaderErrorsTest {
     /** a (3 bytes), big (10000 bytes of 'x'), z (5 bytes): headers at 0, 1024, 11776. */
     @BeforeEach
     void archive() throws IOException {
-        Sh.run(tmp, """
+        Tools.bash(tmp, """
                 mkdir s && printf abc > s/a && head -c 10000 /dev/zero | tr '\\0' x > s/big && printf zzzzz > s/z
                 tar -C s --format=gnu --numeric-owner -cf t.tar a big z
                 """);
@@ -116,7 +117,7 @@ class TarReaderErrorsTest {
 
     @Test
     void escapesAreRejectedAndAbsolutePathsMadeRelative() throws IOException {
-        Sh.run(tmp, """
+        Tools.bash(tmp, """
                 cd s
                 tar -P --transform 's,^,../,' -cf ../dotdot.tar a
                 tar -P --transform 's,^,/,' -cf ../abs.tar a
@@ -139,7 +140,7 @@ class TarReaderErrorsTest {
 
     @Test
     void rootEntryHasTheEmptyPath() throws IOException {
-        Sh.run(tmp, """
+        Tools.bash(tmp, """
                 tar -C s --numeric-owner -cf dot.tar .
                 tar -C s -P --transform 's,^\\./*$,/,' --no-recursion -cf slash.tar .
                 """);

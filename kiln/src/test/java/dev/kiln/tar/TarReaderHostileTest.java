@@ -2,6 +2,7 @@ package dev.kiln.tar;
 
 import dev.kiln.KilnException;
 import dev.kiln.entry.Entry;
+import dev.kiln.testing.Tools;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,9 +46,9 @@ class TarReaderHostileTest {
 
     /** What GNU tar lists: names (and link targets) only, one per line. */
     private List<String> gnuTarNames(byte[] archive) throws IOException {
-        assumeTrue(Sh.has("tar"), "GNU tar is not installed");
+        assumeTrue(Tools.available("tar"), "GNU tar is not installed");
         Files.write(tmp.resolve("a.tar"), archive);
-        String out = new String(Sh.run(tmp, "tar --quoting-style=literal -tvf a.tar | sed -E 's/^([^ ]+ +){5}//'"),
+        String out = new String(Tools.bash(tmp, "tar --quoting-style=literal -tvf a.tar | sed -E 's/^([^ ]+ +){5}//'"),
                 StandardCharsets.UTF_8);
         return out.lines().toList();
     }

@@ -4,6 +4,7 @@ import dev.kiln.KilnException;
 import dev.kiln.entry.Entry;
 import dev.kiln.entry.SparseContent;
 import dev.kiln.testing.PaxTar;
+import dev.kiln.testing.Tools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,7 +40,7 @@ class TarReaderSparseTest {
     @ParameterizedTest
     @ValueSource(strings = {"gnu", "pax-0.0", "pax-0.1", "pax-1.0"})
     void gnuTarSparseFilesComeOutAsRegions(String variant) throws IOException {
-        Sh.run(tmp, """
+        Tools.bash(tmp, """
                 mkdir s
                 truncate -s 20M s/holes
                 printf 'start' | dd of=s/holes conv=notrunc status=none
@@ -48,7 +49,7 @@ class TarReaderSparseTest {
                 truncate -s 8M s/allhole
                 """);
         String opts = variant.equals("gnu") ? "--format=gnu" : "--format=pax --sparse-version=" + variant.substring(4);
-        Sh.run(tmp, "tar -C s -S " + opts + " --numeric-owner -cf s.tar holes allhole");
+        Tools.bash(tmp, "tar -C s -S " + opts + " --numeric-owner -cf s.tar holes allhole");
         Map<String, byte[]> files = new HashMap<>();
         try (TarReader r = new TarReader(Files.newInputStream(tmp.resolve("s.tar")), "t")) {
             for (Entry e = r.next(); e != null; e = r.next()) {

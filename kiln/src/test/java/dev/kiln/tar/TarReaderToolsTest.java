@@ -2,6 +2,7 @@ package dev.kiln.tar;
 
 import dev.kiln.entry.Entry;
 import dev.kiln.entry.EntryType;
+import dev.kiln.testing.Tools;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +30,7 @@ class TarReaderToolsTest {
 
     @BeforeAll
     static void trees() {
-        assumeTrue(Sh.isRoot(), "needs root (mknod, chown, setcap)");
+        assumeTrue(Tools.isRoot(), "needs root (mknod, chown, setcap)");
         full = Trees.make(mkdir(tmp.resolve("a")), false);
         ustar = Trees.make(mkdir(tmp.resolve("b")), true);
         xattrs = Trees.makeXattrs(tmp);
@@ -53,7 +54,7 @@ class TarReaderToolsTest {
     @ValueSource(strings = {"gnu", "pax", "oldgnu"})
     void gnuTarFormatsKeepEverything(String format) throws IOException {
         Path tar = tmp.resolve(format + ".tar");
-        Sh.run(tmp, "tar -C \"$1\" --format=" + format + " --numeric-owner -cf \"$2\" .", full.toString(), tar.toString());
+        Tools.bash(tmp, "tar -C \"$1\" --format=" + format + " --numeric-owner -cf \"$2\" .", full.toString(), tar.toString());
         Listing.Options o = new Listing.Options(format.equals("pax"), false);
         assertThat(read(tar, o)).containsExactlyEntriesOf(Listing.scan(full, o));
     }
@@ -61,7 +62,7 @@ class TarReaderToolsTest {
     @Test
     void gnuTarUstarUsesThePrefixField() throws IOException {
         Path tar = tmp.resolve("ustar.tar");
-        Sh.run(tmp, "tar -C \"$1\" --format=ustar --numeric-owner -cf \"$2\" .", ustar.toString(), tar.toString());
+        Tools.bash(tmp, "tar -C \"$1\" --format=ustar --numeric-owner -cf \"$2\" .", ustar.toString(), tar.toString());
         Listing.Options o = new Listing.Options(false, false);
         Map<String, String> got = read(tar, o);
         assertThat(got).containsExactlyEntriesOf(Listing.scan(ustar, o));
@@ -70,9 +71,9 @@ class TarReaderToolsTest {
 
     @Test
     void bsdtarPaxKeepsEverything() throws IOException {
-        assumeTrue(Sh.has("bsdtar"), "bsdtar (libarchive-tools) is not installed");
+        assumeTrue(Tools.available("bsdtar"), "bsdtar (libarchive-tools) is not installed");
         Path tar = tmp.resolve("bsd.tar");
-        Sh.run(tmp, "bsdtar -C \"$1\" --format pax --numeric-owner -cf \"$2\" .", full.toString(), tar.toString());
+        Tools.bash(tmp, "bsdtar -C \"$1\" --format pax --numeric-owner -cf \"$2\" .", full.toString(), tar.toString());
         Listing.Options o = new Listing.Options(true, false);
         assertThat(read(tar, o)).containsExactlyEntriesOf(Listing.scan(full, o));
     }
@@ -80,7 +81,7 @@ class TarReaderToolsTest {
     @Test
     void gnuTarXattrsAreByteExact() throws IOException {
         Path tar = tmp.resolve("xattrs.tar");
-        Sh.run(tmp, "tar -C \"$1\" --xattrs --xattrs-include='*' --numeric-owner -cf \"$2\" .",
+        Tools.bash(tmp, "tar -C \"$1\" --xattrs --xattrs-include='*' --numeric-owner -cf \"$2\" .",
                 xattrs.toString(), tar.toString());
         Listing.Options o = new Listing.Options(true, true);
         Map<String, String> want = Listing.scan(xattrs, o);
@@ -98,12 +99,12 @@ class TarReaderToolsTest {
 
     @Test
     void bsdtarXattrsAndTextAclsBecomeTheSameBytes() throws IOException {
-        assumeTrue(Sh.has("bsdtar"), "bsdtar (libarchive-tools) is not installed");
+        assumeTrue(Tools.available("bsdtar"), "bsdtar (libarchive-tools) is not installed");
         Path tar = tmp.resolve("bsdx.tar");
         // bsdtar stores ACLs only as SCHILY.acl.* text ("user:name:r--:1000"), xattrs as LIBARCHIVE.xattr.*.
-        Sh.run(tmp, "bsdtar -C \"$1\" --format pax --xattrs --acls --numeric-owner -cf \"$2\" .",
+        Tools.bash(tmp, "bsdtar -C \"$1\" --format pax --xattrs --acls --numeric-owner -cf \"$2\" .",
                 xattrs.toString(), tar.toString());
-        assertThat(Sh.run(tmp, "grep -c -a 'SCHILY.acl.access' \"$1\" || true", tar.toString())).isNotEqualTo("0\n".getBytes());
+        assertThat(Tools.bash(tmp, "grep -c -a 'SCHILY.acl.access' \"$1\" || true", tar.toString())).isNotEqualTo("0\n".getBytes());
         Listing.Options o = new Listing.Options(true, true);
         assertThat(read(tar, o)).containsExactlyEntriesOf(Listing.scan(xattrs, o));
     }
@@ -112,7 +113,7 @@ class TarReaderToolsTest {
     @ValueSource(strings = {"gnu", "pax-0.0", "pax-0.1", "pax-1.0"})
     void sparseFilesExpandToTheirContent(String variant) throws IOException {
         Path dir = mkdir(tmp.resolve("sparse-" + variant));
-        Sh.run(dir, """
+        Tools.bash(dir, """
                 mkdir s
                 truncate -s 20M s/holes
                 printf 'start' | dd of=s/holes conv=notrunc status=none
@@ -126,7 +127,7 @@ class TarReaderToolsTest {
         String opts = variant.equals("gnu") ? "--format=gnu"
                 : "--format=pax --sparse-version=" + variant.substring(4);
         Path tar = dir.resolve("s.tar");
-        Sh.run(dir, "tar -C s -S " + opts + " --numeric-owner -cf s.tar .");
+        Tools.bash(dir, "tar -C s -S " + opts + " --numeric-owner -cf s.tar .");
         Listing.Options o = new Listing.Options(false, false);
         assertThat(read(tar, o)).containsExactlyEntriesOf(Listing.scan(dir.resolve("s"), o));
         // The archive really is sparse (far smaller than the files), so the sparse path was taken.
@@ -136,7 +137,7 @@ class TarReaderToolsTest {
     @Test
     void longNamesAndNonUtf8NamesKeepTheirBytes() throws IOException {
         Path tar = tmp.resolve("names.tar");
-        Sh.run(tmp, "tar -C \"$1\" --format=pax -cf \"$2\" .", full.toString(), tar.toString());
+        Tools.bash(tmp, "tar -C \"$1\" --format=pax -cf \"$2\" .", full.toString(), tar.toString());
         Map<String, Entry> entries = entries(tar);
         assertThat(entries).containsKeys("caf\\xe9", "new\\x0aline", "back\\x5cslash", "m".repeat(255), "longtarget");
         assertThat(entries.get("dir/hardlink").type()).isEqualTo(EntryType.HARDLINK);
@@ -152,7 +153,7 @@ class TarReaderToolsTest {
     void gnuIncrementalDumpdirsAreDirectories() throws IOException {
         // --listed-incremental writes 'D' entries whose data lists the directory's names.
         Path tar = tmp.resolve("incremental.tar");
-        Sh.run(tmp, "tar -C \"$1\" --listed-incremental=\"$2.snar\" --numeric-owner -cf \"$2\" .",
+        Tools.bash(tmp, "tar -C \"$1\" --listed-incremental=\"$2.snar\" --numeric-owner -cf \"$2\" .",
                 ustar.toString(), tar.toString());
         Listing.Options o = new Listing.Options(false, false);
         assertThat(read(tar, o)).containsExactlyEntriesOf(Listing.scan(ustar, o));
@@ -164,7 +165,7 @@ class TarReaderToolsTest {
         Path dir = mkdir(tmp.resolve("deep-" + format));
         try {
             Trees.makeDeep(dir);
-            Sh.run(dir, "tar -C deep --format=" + format + " -cf deep.tar .");
+            Tools.bash(dir, "tar -C deep --format=" + format + " -cf deep.tar .");
             Map<String, String> got = read(dir.resolve("deep.tar"), new Listing.Options(false, false));
             String deepest = "p".repeat(200) + ("/" + "p".repeat(200)).repeat(21) + "/deepfile";
             assertThat(deepest.length()).isGreaterThan(4096);
@@ -197,7 +198,7 @@ class TarReaderToolsTest {
     }
 
     private static String getfattr(Path file, String name) {
-        String out = new String(Sh.run(file.getParent(), "getfattr -h --only-values -e hex -n \"$1\" -- \"$2\" | od -An -tx1 -v | tr -d ' \\n'",
+        String out = new String(Tools.bash(file.getParent(), "getfattr -h --only-values -e hex -n \"$1\" -- \"$2\" | od -An -tx1 -v | tr -d ' \\n'",
                 name, file.toString()));
         return out;
     }

@@ -2,6 +2,7 @@ package dev.kiln.tar;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.testing.Tools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,9 +24,9 @@ class TarReaderUmociTest {
 
     @Test
     void umociInsertLayerIsReadWhole() throws IOException {
-        assumeTrue(Sh.has("umoci"), "umoci is not installed");
-        assumeTrue(Sh.isRoot(), "umoci insert keeps owners only as root");
-        Sh.run(tmp, """
+        assumeTrue(Tools.available("umoci"), "umoci is not installed");
+        assumeTrue(Tools.isRoot(), "umoci insert keeps owners only as root");
+        Tools.bash(tmp, """
                 mkdir -p ins/sub && printf hello > ins/sub/f && ln -s sub/f ins/l && mkfifo ins/fifo
                 head -c 4321 /dev/urandom > ins/last && ln ins/last ins/sub/again
                 chown 1234:5678 ins/sub/f && chmod 4751 ins/sub/f
@@ -59,8 +60,8 @@ class TarReaderUmociTest {
 
     @Test
     void dotDotInsideTheRootIsResolvedLexicallyAsUmociDoes() throws IOException {
-        assumeTrue(Sh.has("umoci"), "umoci is not installed");
-        assumeTrue(Sh.isRoot(), "umoci unpack keeps owners only as root");
+        assumeTrue(Tools.available("umoci"), "umoci is not installed");
+        assumeTrue(Tools.isRoot(), "umoci unpack keeps owners only as root");
         // GNU tar and bsdtar skip such members ("Member name contains '..'"); umoci, containerd
         // and Docker clean the name first, even across a symlink (a/l/../g is a/g, not ../g).
         byte[] layer = new RawTar()
@@ -73,7 +74,7 @@ class TarReaderUmociTest {
                 .file("x/l/../g", "beside l")
                 .end().bytes();
         Files.write(tmp.resolve("layer.tar"), layer);
-        Sh.run(tmp, """
+        Tools.bash(tmp, """
                 umoci init --layout oci && umoci new --image oci:t && umoci raw add-layer --image oci:t layer.tar
                 umoci unpack --image oci:t bundle >/dev/null
                 """);

@@ -1,5 +1,7 @@
 package dev.kiln.tar;
 
+import dev.kiln.testing.Tools;
+
 import java.nio.file.Path;
 
 /** Source trees made with real tools, holding the cases tar formats find hard. */
@@ -15,7 +17,7 @@ public final class Trees {
      */
     public static Path make(Path parent, boolean ustarOnly) {
         Path src = parent.resolve("src");
-        Sh.run(parent, """
+        Tools.bash(parent, """
                 mkdir src && cd src
                 mkdir -p dir/sub empty sticky
                 printf 'hello\\n' > dir/file
@@ -50,7 +52,7 @@ public final class Trees {
     /** security.capability (setcap), a binary user xattr, access and default ACLs naming uid 1000. */
     public static Path makeXattrs(Path parent) {
         Path src = parent.resolve("xsrc");
-        Sh.run(parent, """
+        Tools.bash(parent, """
                 mkdir xsrc && cd xsrc
                 printf 'binary' > ping
                 setcap cap_setuid+ep ping
@@ -70,7 +72,7 @@ public final class Trees {
      * the kernel refuses longer paths in one call. JUnit cannot delete it: remove with {@link #removeDeep}.
      */
     public static Path makeDeep(Path parent) {
-        Sh.run(parent, """
+        Tools.bash(parent, """
                 mkdir deep && cd deep
                 for i in $(seq 22); do d=$(printf 'p%.0s' $(seq 200)); mkdir "$d"; cd "$d"; done
                 printf deep > deepfile
@@ -79,6 +81,6 @@ public final class Trees {
     }
 
     public static void removeDeep(Path parent) {
-        Sh.run(parent, "rm -rf deep");
+        Tools.bash(parent, "rm -rf deep");
     }
 }

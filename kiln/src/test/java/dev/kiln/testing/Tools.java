@@ -8,12 +8,19 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** Runs the real tools tests check against (e2fsck, debugfs, tar, umoci, ...). */
+/**
+ * Runs the real tools tests check against (e2fsck, debugfs, tar, umoci, ...): the one helper for
+ * running a command to its end in kiln's tests. (The ext4 module cannot see it and has its own.)
+ */
 public final class Tools {
+    /** A guard against a hung tool, not a time limit: the slowest (debootstrap, a boot) take minutes. */
+    private static final long TIMEOUT_SECONDS = 600;
+
     private Tools() {
     }
 
@@ -25,7 +32,7 @@ public final class Tools {
     }
 
     public static Result run(List<String> command) {
-        return run(command, null, null, 600);
+        return run(command, null, null, TIMEOUT_SECONDS);
     }
 
     public static Result run(String... command) {
@@ -34,6 +41,15 @@ public final class Tools {
 
     /** Runs a command in {@code dir} (or the current directory), feeding it {@code stdin} when given. */
     public static Result run(List<String> command, Path dir, byte[] stdin, long timeoutSeconds) {
+        Output o = exec(command, dir, stdin, timeoutSeconds);
+        return new Result(o.exitCode, new String(o.stdout, StandardCharsets.UTF_8), new String(o.stderr, StandardCharsets.UTF_8));
+    }
+
+    /** What a finished command wrote, as bytes (an archive on standard output is not text). */
+    private record Output(int exitCode, byte[] stdout, byte[] stderr) {
+    }
+
+    private static Output exec(List<String> command, Path dir, byte[] stdin, long timeoutSeconds) {
         ProcessBuilder pb = new ProcessBuilder(command);
         if (dir != null) {
             pb.directory(dir.toFile());
@@ -52,8 +68,7 @@ public final class Tools {
                 p.destroyForcibly();
                 throw new AssertionError("timed out after " + timeoutSeconds + " s: " + command);
             }
-            return new Result(p.exitValue(), new String(out.join(), StandardCharsets.UTF_8),
-                    new String(err.join(), StandardCharsets.UTF_8));
+            return new Output(p.exitValue(), out.join(), err.join());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + command, e);
         } catch (InterruptedException e) {
@@ -64,7 +79,16 @@ public final class Tools {
 
     /** Runs a command that must succeed, returning its standard output. */
     public static String check(String... command) {
-        Result r = run(command);
+        return checkIn(null, List.of(command));
+    }
+
+    /** Runs a command in {@code dir} (or the current directory) that must succeed, returning its standard output. */
+    public static String checkIn(Path dir, String... command) {
+        return checkIn(dir, List.of(command));
+    }
+
+    public static String checkIn(Path dir, List<String> command) {
+        Result r = run(command, dir, null, TIMEOUT_SECONDS);
         if (r.exitCode() != 0) {
             throw new AssertionError(String.join(" ", command) + " exited " + r.exitCode() + ":\n" + r.output());
         }
@@ -74,6 +98,21 @@ public final class Tools {
     /** Runs a shell script that must succeed (for pipelines of real tools in test setup). */
     public static String sh(String script) {
         return check("bash", "-euo", "pipefail", "-c", script);
+    }
+
+    /**
+     * Runs a bash script in {@code dir} that must succeed, with {@code args} as $1, $2, ...;
+     * returns its standard output as bytes (an archive, a hex dump).
+     */
+    public static byte[] bash(Path dir, String script, String... args) {
+        List<String> command = new ArrayList<>(List.of("bash", "-euo", "pipefail", "-c", script, "bash"));
+        command.addAll(List.of(args));
+        Output o = exec(command, dir, null, TIMEOUT_SECONDS);
+        if (o.exitCode != 0) {
+            throw new AssertionError("script failed (exit " + o.exitCode + "): " + script + "\n"
+                    + new String(o.stderr, StandardCharsets.UTF_8));
+        }
+        return o.stdout;
     }
 
     public static boolean available(String tool) {

@@ -1,5 +1,6 @@
 package dev.kiln.source.oci;
 
+import dev.kiln.DigestMismatch;
 import dev.kiln.KilnException;
 import dev.kiln.io.Streams;
 import dev.kiln.tar.Decompress;
@@ -91,11 +92,11 @@ public final class Decompression {
         static KilnException digestFirst(Decompress.CorruptInput decodingError, InputStream blob) {
             try {
                 drain(blob);
-            } catch (KilnException digestFailure) {
+            } catch (DigestMismatch digestFailure) {
                 digestFailure.addSuppressed(decodingError);
                 return digestFailure;
-            } catch (IOException ignored) {
-                // report the decoding error
+            } catch (IOException | KilnException ignored) {
+                // not the content's fault (a download that broke off): report the decoding error
             }
             return decodingError;
         }

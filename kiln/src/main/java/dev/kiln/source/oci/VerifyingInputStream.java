@@ -1,6 +1,7 @@
 package dev.kiln.source.oci;
 
-import dev.kiln.KilnException;
+import dev.kiln.DigestMismatch;
+import dev.kiln.UnsupportedInput;
 import dev.kiln.io.Streams;
 
 import java.io.FilterInputStream;
@@ -23,7 +24,7 @@ public final class VerifyingInputStream extends FilterInputStream {
     private final String expectedHex;
     private long count;
     private boolean verified;
-    private UnaryOperator<String> onCorrupt = UnaryOperator.identity();
+    private UnaryOperator<DigestMismatch> onCorrupt = UnaryOperator.identity();
 
     /**
      * @param digest        "sha256:HEX" (sha512 also accepted)
@@ -43,7 +44,7 @@ public final class VerifyingInputStream extends FilterInputStream {
         String javaName = switch (algorithm) {
             case "sha256" -> "SHA-256";
             case "sha512" -> "SHA-512";
-            default -> throw new KilnException(digest + ": unsupported digest algorithm");
+            default -> throw new UnsupportedInput(digest, "unsupported digest algorithm");
         };
         try {
             return MessageDigest.getInstance(javaName);
@@ -67,7 +68,7 @@ public final class VerifyingInputStream extends FilterInputStream {
         hash.update(b, off, n);
         count += n;
         if (expectedSize >= 0 && count > expectedSize) {
-            throw corrupt(digest + ": blob is larger than its descriptor's size " + expectedSize);
+            throw corrupt(DigestMismatch.size(digest, count, expectedSize));
         }
         return n;
     }
@@ -86,15 +87,15 @@ public final class VerifyingInputStream extends FilterInputStream {
     }
 
     /**
-     * Lets the store react to a corrupt copy (a cache evicts it): called with the reason on a
-     * size or digest mismatch, it returns the message to report.
+     * Lets the store react to a corrupt copy (a cache evicts it): called with the size or digest
+     * mismatch, it returns the error to throw (the same, or one that says what the store did).
      */
-    public void onCorrupt(UnaryOperator<String> handler) {
+    public void onCorrupt(UnaryOperator<DigestMismatch> handler) {
         this.onCorrupt = handler;
     }
 
-    private KilnException corrupt(String reason) {
-        return new KilnException(onCorrupt.apply(reason));
+    private DigestMismatch corrupt(DigestMismatch mismatch) {
+        return onCorrupt.apply(mismatch);
     }
 
     private void verify() {
@@ -103,12 +104,12 @@ public final class VerifyingInputStream extends FilterInputStream {
         }
         verified = true;
         if (expectedSize >= 0 && count != expectedSize) {
-            throw corrupt(digest + ": blob is truncated: " + count + " bytes, descriptor says " + expectedSize);
+            throw corrupt(DigestMismatch.size(digest, count, expectedSize));
         }
         String actual = HexFormat.of().formatHex(hash.digest());
         if (!actual.equalsIgnoreCase(expectedHex)) {
-            throw corrupt(digest + ": digest mismatch: blob content hashes to "
-                    + digest.substring(0, digest.indexOf(':') + 1) + actual);
+            throw corrupt(DigestMismatch.hashes(digest, digest, "blob content",
+                    digest.substring(0, digest.indexOf(':') + 1) + actual));
         }
     }
 }

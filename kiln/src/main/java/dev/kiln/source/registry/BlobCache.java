@@ -1,6 +1,6 @@
 package dev.kiln.source.registry;
 
-import dev.kiln.KilnException;
+import dev.kiln.DigestMismatch;
 import dev.kiln.io.FileLocks;
 import dev.kiln.io.UseTimes;
 
@@ -100,7 +100,7 @@ public final class BlobCache {
     Path put(String digest, byte[] bytes) throws IOException {
         String actual = Digests.sha256(bytes);
         if (!actual.equals(digest)) {
-            throw new KilnException(digest + ": digest mismatch (content hashes to " + actual + ")");
+            throw DigestMismatch.hashes(digest, digest, "content", actual);
         }
         return fetch(digest, bytes.length, partial -> {
             Files.write(partial, bytes);
@@ -144,8 +144,8 @@ public final class BlobCache {
             long got = Files.size(partial);
             if (!actual.equals(digest) || (size >= 0 && got != size)) {
                 Files.deleteIfExists(partial);
-                throw new KilnException(digest + ": digest mismatch: downloaded " + got + " bytes hashing to " + actual
-                        + (size >= 0 ? " (expected " + size + " bytes)" : "") + "; nothing was cached");
+                throw DigestMismatch.hashes(digest, digest, "the download", actual).withSizes(got, size)
+                        .withHint("nothing was cached");
             }
             // Data on disk before the name: a crash must not leave a torn blob under its digest.
             try (FileChannel data = FileChannel.open(partial, StandardOpenOption.WRITE)) {

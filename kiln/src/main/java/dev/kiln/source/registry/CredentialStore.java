@@ -3,6 +3,7 @@ package dev.kiln.source.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.KilnException;
+import dev.kiln.NotFound;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -168,7 +169,7 @@ final class CredentialStore {
         String program = "docker-credential-" + name;
         Path exe = findOnPath(program);
         if (exe == null) {
-            throw new KilnException(program + ": credential helper named in " + dockerConfig() + " is not on PATH");
+            throw new NotFound(program, "credential helper", "on PATH (" + dockerConfig() + " names it)");
         }
         try {
             Process p = new ProcessBuilder(exe.toString(), "get").redirectErrorStream(false).start();

@@ -1,6 +1,6 @@
 package dev.kiln.source.registry;
 
-import dev.kiln.KilnException;
+import dev.kiln.UnsupportedInput;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,7 +37,7 @@ final class Digests {
     /** The hex part of a digest, after checking it is a well-formed sha256 digest. */
     static String hex(String digest) {
         if (!SHA256.matcher(digest).matches()) {
-            throw new KilnException(digest + ": unsupported or malformed digest (only sha256 is supported)");
+            throw new UnsupportedInput(digest, "unsupported or malformed digest (only sha256 is supported)");
         }
         return digest.substring("sha256:".length());
     }

@@ -1,5 +1,6 @@
 package dev.kiln.source.registry;
 
+import dev.kiln.DigestMismatch;
 import dev.kiln.KilnException;
 import dev.kiln.image.Descriptor;
 import dev.kiln.image.Layer;
@@ -78,9 +79,9 @@ final class RegistryBlobStore implements BlobStore {
     @Override
     public VerifyingInputStream openVerified(Descriptor descriptor) throws IOException {
         VerifyingInputStream in = BlobStore.super.openVerified(descriptor);
-        in.onCorrupt(reason -> cache.evict(descriptor.digest())
-                ? reason + "; the cached copy was removed, so running the command again downloads it afresh"
-                : reason);
+        in.onCorrupt(mismatch -> cache.evict(descriptor.digest())
+                ? mismatch.withHint("the cached copy was removed, so running the command again downloads it afresh")
+                : mismatch);
         return in;
     }
 
@@ -110,8 +111,8 @@ final class RegistryBlobStore implements BlobStore {
         if (MediaTypes.isIndex(type) || MediaTypes.isManifest(type) || type.isEmpty()) {
             RegistryClient.Manifest m = client.manifest(repository, d.digest());
             if (!m.digest().equals(d.digest())) {
-                throw new KilnException(describe() + "@" + d.digest() + ": digest mismatch: registry sent a manifest hashing to "
-                        + m.digest() + "; nothing was cached");
+                throw DigestMismatch.hashes(describe() + "@" + d.digest(), d.digest(), "the registry's manifest",
+                        m.digest()).withHint("nothing was cached");
             }
             return cache.put(d.digest(), m.bytes());
         }

@@ -3,6 +3,8 @@ package dev.kiln.source.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.KilnException;
+import dev.kiln.NotFound;
+import dev.kiln.Unauthorized;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,7 +39,7 @@ final class RegistryClient {
     private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(2);
 
     private final String endpoint;
-    private final Transport transport;
+    private final Connections connections;
     private final Supplier<Optional<Credentials>> credentials;
     final Retry retry;
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
@@ -59,9 +61,9 @@ final class RegistryClient {
         }
     }
 
-    RegistryClient(String endpoint, Transport transport, Supplier<Optional<Credentials>> credentials, Retry retry) {
+    RegistryClient(String endpoint, Connections connections, Supplier<Optional<Credentials>> credentials, Retry retry) {
         this.endpoint = endpoint;
-        this.transport = transport;
+        this.connections = connections;
         this.credentials = credentials;
         this.retry = retry;
     }
@@ -127,19 +129,17 @@ final class RegistryClient {
                 continue;
             }
             if (status == 401) {
-                throw new KilnException(what + ": authentication failed (401 Unauthorized)"
-                        + credentials.get().map(c -> " for " + c).orElse(", no credentials found; pass --creds USER:PASS or run docker login")
-                        + detail);
+                throw new Unauthorized(what, status, null, credentials.get().map(String::valueOf).orElse(null), detail);
             }
             if (Retry.transientStatus(status) && ++failures < retry.maxAttempts()) {
                 sleep(retryAfter(resp).orElse(retry.delay(failures)));
                 continue;
             }
             switch (status) {
-                case 403 -> throw new KilnException(what + ": access denied (403 Forbidden)" + detail);
-                case 404 -> throw new KilnException(what + ": not found (404)" + detail);
+                case 403 -> throw new Unauthorized(what, status, null, credentials.get().map(String::valueOf).orElse(null), detail);
+                case 404 -> throw new NotFound(what, "", "(404)" + colon(detail));
                 default -> throw new KilnException(what + ": registry answered HTTP " + status
-                        + (failures > 1 ? " (after " + failures + " attempts)" : "") + detail);
+                        + (failures > 1 ? " (after " + failures + " attempts)" : "") + colon(detail));
             }
         }
     }
@@ -172,7 +172,7 @@ final class RegistryClient {
 
     private HttpResponse<InputStream> send(HttpRequest request) throws IOException {
         try {
-            return transport.http().send(request, HttpResponse.BodyHandlers.ofInputStream());
+            return connections.http().send(request, HttpResponse.BodyHandlers.ofInputStream());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted");
@@ -186,7 +186,7 @@ final class RegistryClient {
             return b;
         }
         String https = "https://" + endpoint;
-        if (!transport.allowsPlainHttp(endpoint)) {
+        if (!connections.allowsPlainHttp(endpoint)) {
             return base = https;
         }
         // A host allowed to use plain HTTP is asked over HTTP first: a registry's /v2/ answers 200
@@ -233,8 +233,7 @@ final class RegistryClient {
         challenge = c;
         if (c.scheme().equals("basic")) {
             if (credentials.get().isEmpty()) {
-                throw new KilnException(what + ": authentication required (401 Unauthorized); no credentials found"
-                        + " for " + endpoint + "; pass --creds USER:PASS or run docker login");
+                throw new Unauthorized(what, 401, null, null, "");
             }
             return;
         }
@@ -278,11 +277,9 @@ final class RegistryClient {
             if (status != 200) {
                 String detail = errorDetail(resp);
                 if (status == 401 || status == 403) {
-                    throw new KilnException(what + ": authentication failed (" + status + " from token server " + realm + ")"
-                            + creds.map(cr -> " for " + cr).orElse(", anonymous; pass --creds USER:PASS or run docker login")
-                            + detail);
+                    throw new Unauthorized(what, status, "token server " + realm, creds.map(String::valueOf).orElse(null), detail);
                 }
-                throw new KilnException(what + ": token server " + realm + " answered HTTP " + status + detail);
+                throw new KilnException(what + ": token server " + realm + " answered HTTP " + status + colon(detail));
             }
             JsonNode node;
             try (InputStream in = resp.body()) {
@@ -313,12 +310,17 @@ final class RegistryClient {
                 JsonNode e = errors.get(0);
                 String text = e.path("code").asText("") + " " + e.path("message").asText("");
                 text = text.trim();
-                return text.isEmpty() ? "" : ": " + (text.length() > 200 ? text.substring(0, 200) + "..." : text);
+                return text.length() > 200 ? text.substring(0, 200) + "..." : text;
             }
         } catch (IOException | RuntimeException e) {
             // not JSON: say nothing more
         }
         return "";
+    }
+
+    /** ": TEXT", or "" for no text. */
+    private static String colon(String text) {
+        return text.isEmpty() ? "" : ": " + text;
     }
 
     private static Optional<Duration> retryAfter(HttpResponse<?> resp) {

@@ -2,6 +2,7 @@ package dev.kiln.source.registry;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.kiln.DigestMismatch;
 import dev.kiln.KilnException;
 import dev.kiln.image.Descriptor;
 import dev.kiln.image.ForwardingImage;
@@ -49,7 +50,7 @@ public final class RegistrySource {
         CredentialStore creds = new CredentialStore(options.credentials(), settings.env());
         Supplier<Optional<Credentials>> lazyCreds = memoize(() -> creds.lookup(ref.registry(), ref.repository()));
         RegistryClient client = new RegistryClient(ref.endpoint(),
-                new Transport(options.insecureRegistries(), options.caCert()), lazyCreds, settings.retry());
+                new Connections(options.insecureRegistries(), options.caCert()), lazyCreds, settings.retry());
         RegistryBlobStore store = new RegistryBlobStore(client, ref.repository(), cache, options.events());
         try {
             Descriptor top = topDescriptor(ref, client, cache);
@@ -102,7 +103,7 @@ public final class RegistrySource {
         }
         RegistryClient.Manifest m = client.manifest(ref.repository(), ref.manifestReference());
         if (ref.digest() != null && !m.digest().equals(ref.digest())) {
-            throw new KilnException(ref + ": digest mismatch: the registry's manifest hashes to " + m.digest());
+            throw DigestMismatch.hashes(ref.toString(), ref.digest(), "the registry's manifest", m.digest());
         }
         cache.put(m.digest(), m.bytes());
         return new Descriptor(typeOf(m.bytes(), m.mediaType()), m.digest(), m.bytes().length);

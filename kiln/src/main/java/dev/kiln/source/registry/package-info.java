@@ -16,7 +16,7 @@
  * it expires) or Basic. Credentials are looked up only then, in Docker's order
  * ({@link dev.kiln.source.registry.CredentialStore}); they go only to the registry host, never to
  * a redirect target, and never into messages. Plain HTTP only for loopback hosts and
- * --insecure-registry ({@link dev.kiln.source.registry.Transport}).
+ * --insecure-registry ({@link dev.kiln.source.registry.Connections}).
  *
  * <p>Downloads ({@link dev.kiln.source.registry.BlobDownload}) hash as they write, resume with
  * Range after a dropped connection (also from a partial file an earlier run left), and retry

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.KilnException;
 import dev.kiln.image.SourceEvent;
 import dev.kiln.image.SourceOptions;
+import dev.kiln.testing.Tools;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -56,7 +57,7 @@ class RegistryClientTest {
     }
 
     static RegistryClient client(String endpoint, String creds) {
-        return new RegistryClient(endpoint, new Transport(List.of(), null),
+        return new RegistryClient(endpoint, new Connections(List.of(), null),
                 () -> Optional.ofNullable(creds).map(c -> Credentials.parse(c, "--creds")), FAST);
     }
 
@@ -89,7 +90,7 @@ class RegistryClientTest {
     @Test
     void basicAuthWithRightAndWrongPasswords() throws Exception {
         Path htpasswd = dir.resolve("htpasswd");
-        Files.writeString(htpasswd, Tools.run(dir, List.of("htpasswd", "-Bbn", "alice", SECRET)));
+        Files.writeString(htpasswd, Tools.checkIn(dir, List.of("htpasswd", "-Bbn", "alice", SECRET)));
         registry.restart("  htpasswd:\n    realm: kiln-test\n    path: " + htpasswd + "\n");
         try {
             pullAll(client(registry.hostPort(), "alice:" + SECRET), "ns/app", new BlobCache(dir.resolve("cache-basic")));
@@ -247,12 +248,12 @@ class RegistryClientTest {
     @Test
     void tlsRegistryIsTrustedOnlyWithCaCert() throws Exception {
         Path tls = Files.createDirectories(dir.resolve("tls"));
-        Tools.run(tls, List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        Tools.checkIn(tls, List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                 "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
                 "-keyout", "key.pem", "-out", "cert.pem"));
         registry.restartWithTls(tls.resolve("cert.pem"), tls.resolve("key.pem"));
         try {
-            RegistryClient trusting = new RegistryClient(registry.hostPort(), new Transport(List.of(), tls.resolve("cert.pem")),
+            RegistryClient trusting = new RegistryClient(registry.hostPort(), new Connections(List.of(), tls.resolve("cert.pem")),
                     Optional::empty, FAST);
             assertThat(trusting.manifest("ns/app", "v1").digest()).isEqualTo(TestImages.manifestDigest(layout, "v1"));
             assertThatThrownBy(() -> client(registry.hostPort(), null).manifest("ns/app", "v1"))

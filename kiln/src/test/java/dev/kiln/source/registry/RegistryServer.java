@@ -1,5 +1,6 @@
 package dev.kiln.source.registry;
 
+import dev.kiln.testing.Tools;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
@@ -162,7 +163,7 @@ final class RegistryServer implements AutoCloseable {
         }
         cmd.add("oci:" + layout + ":" + layoutTag);
         cmd.add("docker://" + hostPort() + "/" + repoAndTag);
-        Tools.run(dir, cmd);
+        Tools.checkIn(dir, cmd);
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.kiln.image.Image;
 import dev.kiln.image.Layer;
 import dev.kiln.image.SourceEvent;
 import dev.kiln.image.SourceOptions;
+import dev.kiln.testing.Tools;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.AfterAll;
@@ -175,9 +176,9 @@ class RegistrySourceTest {
         RegistrySource.pull(Reference.parse(host + "/ns/app:v1"), options(null, cache, true),
                 settings(), out, "amd");
         // skopeo (containers/image) reads it and agrees on the digest; umoci can unpack from it.
-        String inspect = Tools.run(dir, List.of("skopeo", "inspect", "--raw", "oci:" + out + ":amd"));
+        String inspect = Tools.checkIn(dir, List.of("skopeo", "inspect", "--raw", "oci:" + out + ":amd"));
         assertThat(inspect).isEqualTo(new String(TestImages.blob(layout, TestImages.manifestDigest(layout, "amd")), StandardCharsets.UTF_8));
-        Tools.run(dir, List.of("umoci", "unpack", "--rootless", "--image", out + ":1", dir.resolve("unpacked").toString()));
+        Tools.checkIn(dir, List.of("umoci", "unpack", "--rootless", "--image", out + ":1", dir.resolve("unpacked").toString()));
         assertThat(Files.readString(dir.resolve("unpacked/rootfs/etc/arch"))).isEqualTo("arm64\n");
         // And kiln's own oci: source opens it.
         try (Image image = dev.kiln.source.Sources.open("oci:" + out + ":amd", SourceOptions.defaults())) {
@@ -274,8 +275,8 @@ class RegistrySourceTest {
         assertThat(Main.run("build", "-q", "oci:" + layout + ":amd", "-o", fromLayout.toString())).isZero();
         assertThat(Files.size(fromRegistry)).isPositive();
         assertThat(Files.mismatch(fromRegistry, fromLayout)).isEqualTo(-1L);
-        Tools.run(dir, List.of("e2fsck", "-fn", fromRegistry.toString()));
-        String listing = Tools.run(dir, List.of("debugfs", "-R", "cat /etc/second", fromRegistry.toString()));
+        Tools.checkIn(dir, List.of("e2fsck", "-fn", fromRegistry.toString()));
+        String listing = Tools.checkIn(dir, List.of("debugfs", "-R", "cat /etc/second", fromRegistry.toString()));
         assertThat(listing).contains("layer 1");
     }
 

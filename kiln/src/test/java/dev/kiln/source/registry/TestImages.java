@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.testing.Tools;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
@@ -26,7 +27,7 @@ final class TestImages {
     }
 
     static Path layout(Path dir) throws Exception {
-        Tools.run(dir.getParent(), List.of("umoci", "init", "--layout", dir.toString()));
+        Tools.checkIn(dir.getParent(), List.of("umoci", "init", "--layout", dir.toString()));
         return dir;
     }
 
@@ -38,7 +39,7 @@ final class TestImages {
     static void image(Path layout, String tag, String arch, Map<String, byte[]>... layers) throws Exception {
         String image = layout + ":" + tag;
         Path work = layout.getParent();
-        Tools.run(work, List.of("umoci", "new", "--image", image));
+        Tools.checkIn(work, List.of("umoci", "new", "--image", image));
         int n = 0;
         for (Map<String, byte[]> files : layers) {
             Path tar = work.resolve(tag + "-layer" + (n++) + ".tar");
@@ -61,10 +62,10 @@ final class TestImages {
                     t.closeArchiveEntry();
                 }
             }
-            Tools.run(work, List.of("umoci", "raw", "add-layer", "--image", image, tar.toString()));
+            Tools.checkIn(work, List.of("umoci", "raw", "add-layer", "--image", image, tar.toString()));
             Files.delete(tar);
         }
-        Tools.run(work, List.of("umoci", "config", "--image", image, "--os", "linux", "--architecture", arch,
+        Tools.checkIn(work, List.of("umoci", "config", "--image", image, "--os", "linux", "--architecture", arch,
                 "--config.cmd", "/bin/app", "--config.label", "arch=" + arch));
     }
 

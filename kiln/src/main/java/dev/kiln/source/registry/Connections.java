@@ -23,11 +23,11 @@ import java.util.List;
  * Connection policy: TLS by default (with an extra CA from --ca-cert), plain HTTP allowed only
  * for loopback hosts (as Docker does) and hosts named by --insecure-registry.
  */
-final class Transport {
+final class Connections {
     private final HttpClient http;
     private final List<String> insecure;
 
-    Transport(List<String> insecureRegistries, Path caCert) {
+    Connections(List<String> insecureRegistries, Path caCert) {
         this.insecure = List.copyOf(insecureRegistries);
         HttpClient.Builder b = HttpClient.newBuilder()
                 .connectTimeout(Duration.ofSeconds(30))

@@ -8,7 +8,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Plain HTTP only where Docker allows it: loopback, and what --insecure-registry names. */
-class TransportTest {
+class ConnectionsTest {
     @ParameterizedTest
     @CsvSource({
             "localhost, true", "localhost:5000, true", "127.0.0.1:5000, true", "127.5.6.7, true",
@@ -17,13 +17,13 @@ class TransportTest {
             "10.0.0.1:5000, true", "10.0.0.1:6000, false", "ghcr.io, false", "128.0.0.1:5000, false",
             "localhost.evil.example, false"})
     void plainHttpPolicy(String hostPort, boolean allowed) {
-        Transport t = new Transport(List.of("registry.example:5000", "10.0.0.1:5000"), null);
+        Connections t = new Connections(List.of("registry.example:5000", "10.0.0.1:5000"), null);
         assertThat(t.allowsPlainHttp(hostPort)).isEqualTo(allowed);
     }
 
     @ParameterizedTest
     @CsvSource({"h:5000, h", "h, h", "[::1]:5000, [::1]", "[::1], [::1]"})
     void hostOf(String hostPort, String host) {
-        assertThat(Transport.hostOf(hostPort)).isEqualTo(host);
+        assertThat(Connections.hostOf(hostPort)).isEqualTo(host);
     }
 }
