@@ -5,7 +5,8 @@ BENCH_RUNS=${BENCH_RUNS:-3}
 
 # measure LABEL CMD...: runs CMD $BENCH_RUNS times under /usr/bin/time -v, running the shell
 # command in $BENCH_SETUP (untimed; default none) before each run. Sets WALL, CPU (user+sys) and
-# RSS_MB from the run with the median wall time and prints a row.
+# RSS_MB from the run with the median wall time and prints a row; BENCH_ROWS keeps every run's
+# "wall cpu rss" line, for the spread.
 measure() {
     local label=$1; shift
     local i rows="" row
@@ -22,6 +23,7 @@ measure() {
             END { printf "%.2f %.2f %d", w, u + s, r / 1024 }' "$work/time.txt")
         rows+="$row"$'\n'
     done
+    BENCH_ROWS=$rows
     read -r WALL CPU RSS_MB < <(printf '%s' "$rows" | sort -n -k1,1 | awk -v n="$BENCH_RUNS" 'NR == int((n + 1) / 2)')
     printf '%-46s %8s s %8s s %7s MiB\n' "$label" "$WALL" "$CPU" "$RSS_MB"
 }
