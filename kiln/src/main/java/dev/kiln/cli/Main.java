@@ -30,13 +30,27 @@ public final class Main {
     boolean debug;
 
     public static void main(String[] args) {
-        ClassWarmup.start();
+        if (!isVersionQuery(args)) {
+            ClassWarmup.start();
+        }
         System.exit(run(args));
     }
 
     /** Runs the CLI and returns the exit code (for tests, which must not call System.exit). */
     public static int run(String... args) {
+        if (isVersionQuery(args)) {
+            // Answered without picocli: building even the top command's model by reflection
+            // costs more than the rest of the JVM's start, and `--version` is what scripts and
+            // package managers call to see whether kiln is there at all.
+            System.out.println(new Version().getVersion()[0]);
+            return 0;
+        }
         return commandLine(args).execute(args);
+    }
+
+    /** Just {@code kiln --version} (or {@code -V}); with anything else picocli answers as usual. */
+    static boolean isVersionQuery(String[] args) {
+        return args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"));
     }
 
     /** The command line that {@link #run} executes for {@code args}. */

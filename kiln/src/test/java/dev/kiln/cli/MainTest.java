@@ -49,6 +49,21 @@ class MainTest {
     }
 
     @Test
+    void versionIsAnsweredTheSameWithOrWithoutTheCommandModel() {
+        for (String flag : new String[] {"--version", "-V"}) {
+            Result fast = kiln(flag);
+            assertThat(Main.isVersionQuery(new String[] {flag})).isTrue();
+            assertThat(fast.exit()).isZero();
+            assertThat(fast.out()).matches("kiln \\S+\\R");
+            // `--debug --version` is not the fast path: picocli prints its own answer, which must agree
+            Result picocli = kiln("--debug", flag);
+            assertThat(Main.isVersionQuery(new String[] {"--debug", flag})).isFalse();
+            assertThat(picocli.exit()).isZero();
+            assertThat(picocli.out()).isEqualTo(fast.out());
+        }
+    }
+
+    @Test
     void anUnknownWordIsAnErrorThatSuggestsASubcommand() {
         Result r = kiln("biuld", "x");
         assertThat(r.exit()).isEqualTo(2);
