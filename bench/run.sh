@@ -5,7 +5,7 @@
 #                                  count as Kiln's image, on a pre-created sparse file)
 # in one run, printing wall time, CPU time (user+sys) and peak RSS of each (the median of
 # BENCH_RUNS runs, default 3) and their ratio.
-# Then: Kiln from tree.tar.gz with decompression on its own thread vs inline, next to the
+# Then: Kiln from tree.tar.gz next to the
 # `gzip -dc` floor; and 1,000,000 small files built with a 1 GiB heap (-Xmx1g).
 #
 # usage: bench/run.sh [all|main|gzip|small]    (default all)
@@ -58,15 +58,12 @@ main() {
 gzip_part() {
     tree
     [ -f "$work/tree.tar.gz" ] || gzip -c "$work/tree.tar" > "$work/tree.tar.gz"
-    header "Kiln from tree.tar.gz: decompression thread vs inline"
+    header "Kiln from tree.tar.gz next to the decompression floor"
     measure "gzip -dc tree.tar.gz > /dev/null (floor)" sh -c "gzip -dc '$work/tree.tar.gz' > /dev/null"
     rm -f "$work/g.ext4"
-    measure "kiln build tar:tree.tar.gz (thread)" "$kiln" build "tar:$work/tree.tar.gz" -o "$work/g.ext4" --init=none -q
-    local tw=$WALL
-    rm -f "$work/g.ext4"
-    KILN_JAVA_OPTS="${KILN_JAVA_OPTS:-} -Dkiln.inlineDecompress=true" \
-        measure "kiln build tar:tree.tar.gz (inline)" "$kiln" build "tar:$work/tree.tar.gz" -o "$work/g.ext4" --init=none -q
-    echo "thread/inline wall: $(ratio "$tw" "$WALL")"
+    local fw=$WALL
+    measure "kiln build tar:tree.tar.gz" "$kiln" build "tar:$work/tree.tar.gz" -o "$work/g.ext4" --init=none -q
+    echo "kiln/floor wall: $(ratio "$WALL" "$fw")"
     rm -f "$work/g.ext4"
 }
 

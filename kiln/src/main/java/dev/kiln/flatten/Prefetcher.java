@@ -10,7 +10,10 @@ import java.util.List;
 /**
  * Decompresses layers on background threads, one layer ahead of the one being consumed, into
  * bounded queues of chunks: the current layer's tar parsing and writing overlap with its own
- * decompression and with the next layer's.
+ * decompression and with the next layer's. The one owner of read-ahead: a layer's open() reads,
+ * verifies and decodes on the thread that calls it (see {@code tar.Decompress}), and it is
+ * called here, on the layer's own thread, so every build has one thread per layer in flight
+ * and no stage hands chunks to another inside a source.
  */
 final class Prefetcher implements AutoCloseable {
     private static final int CHUNK = 256 * 1024;

@@ -75,7 +75,7 @@ final class TarSource {
         }
 
         @Override
-        public InputStream open() {
+        public InputStream open() throws IOException {
             if (opened.getAndSet(true)) {
                 throw new KilnException(label + ": standard input can be read only once");
             }

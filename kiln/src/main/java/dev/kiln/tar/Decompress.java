@@ -5,7 +5,6 @@ import dev.kiln.KilnException;
 import dev.kiln.UnsupportedInput;
 import dev.kiln.inflate.Gunzip;
 import dev.kiln.inflate.GzipException;
-import dev.kiln.io.ChunkPipe;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 
 import java.io.ByteArrayInputStream;
@@ -16,40 +15,24 @@ import java.io.InputStream;
 import java.io.SequenceInputStream;
 
 /**
- * Opens a possibly compressed tar stream: gzip (also multi-member), zstd, bzip2 or plain,
- * detected from the content rather than a name or media type. Decompression runs on a thread of
- * its own, handing large chunks to the caller, so it overlaps the caller's work.
+ * The one decompressor: opens a possibly compressed tar stream, gzip (also multi-member), zstd,
+ * bzip2 or plain, either detected from the content (a {@code tar:} file, a pipe, a layer whose
+ * media type does not say) or as a layer's media type names it. Decoding runs on the caller's
+ * thread: what runs ahead of the reader, and on which thread, is decided in one place, by the
+ * flattener's {@code Prefetcher}, which reads every layer through one of these.
  */
 public final class Decompress {
-    /** Hand-over between the decompressing thread and the reader: 8 MiB in flight at most. */
-    private static final int CHUNK = 1 << 20;
-    private static final int DEPTH = 8;
-
     public enum Format { PLAIN, GZIP, ZSTD, BZIP2, XZ }
 
     private Decompress() {
     }
 
     /**
-     * Returns the decompressed stream; detection and decompression happen on a background thread.
-     * Errors name {@code label} ("tar:rootfs.tar: corrupt gzip data: ..."); errors that the raw
-     * stream itself throws (a digest mismatch, say) pass through unchanged. Closing the result
-     * closes {@code raw}.
+     * The decompressed stream, the format detected from the first bytes. Errors name
+     * {@code label} ("tar:rootfs.tar: corrupt gzip data: ..."); errors that the raw stream itself
+     * throws (a digest mismatch, say) pass through unchanged. Closing the result closes {@code raw}.
      */
-    public static InputStream open(InputStream raw, String label) {
-        if (Boolean.getBoolean("kiln.inlineDecompress")) {
-            // Diagnostic switch for the benchmark: measures what the separate thread buys.
-            try {
-                return decompress(raw, label);
-            } catch (IOException e) {
-                throw new KilnException(label + ": " + e.getMessage(), e);
-            }
-        }
-        return ChunkPipe.start("kiln-decompress " + label, CHUNK, DEPTH, () -> decompress(raw, label));
-    }
-
-    /** Like {@link #open} but decompresses on the caller's thread. */
-    public static InputStream decompress(InputStream raw, String label) throws IOException {
+    public static InputStream open(InputStream raw, String label) throws IOException {
         Tracked source = new Tracked(raw);
         byte[] head = source.readNBytes(TarHeader.BLOCK);
         Format format = detect(head);
@@ -71,7 +54,7 @@ public final class Decompress {
      * Decoding errors are {@link CorruptInput}s naming {@code label}; errors of {@code raw}
      * itself pass through unchanged. Closing the result closes {@code raw}.
      */
-    public static InputStream decoder(InputStream raw, Format format, String label) throws IOException {
+    public static InputStream open(InputStream raw, Format format, String label) throws IOException {
         if (format == Format.XZ) {
             throw new UnsupportedInput(label, "xz-compressed input is not supported");
         }

@@ -1,6 +1,7 @@
 package dev.kiln.source.oci;
 
 import dev.kiln.KilnException;
+import dev.kiln.image.MediaTypes;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
@@ -12,8 +13,8 @@ import java.util.zip.GZIPOutputStream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Layer blobs whose bytes do not decode as their media type says: errors name the layer. */
-class DecompressionTest {
+/** Layer blobs whose bytes do not decode as their media type says: errors name the layer (BlobLayer.decoded). */
+class BlobLayerDecodingTest {
     private static final String DIGEST = "sha256:ab12";
 
     private static byte[] gzip(byte[] data) throws IOException {
@@ -25,7 +26,7 @@ class DecompressionTest {
     }
 
     private static byte[] decode(byte[] blob, MediaTypes.Compression compression) throws IOException {
-        try (InputStream in = Decompression.open(new ByteArrayInputStream(blob), DIGEST, compression)) {
+        try (InputStream in = BlobLayer.decoded(new ByteArrayInputStream(blob), DIGEST, compression)) {
             return in.readAllBytes();
         }
     }
