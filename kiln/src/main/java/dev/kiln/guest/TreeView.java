@@ -123,8 +123,12 @@ public final class TreeView {
             hashed = new HashingInputStream(e.content());
             out = e.withContent(e.size(), hashed);
         }
-        node.print = new Fingerprint(e.mode(), e.uid(), e.gid(), e.mtimeSeconds(), e.mtimeNanos(),
-                !e.xattrs().isEmpty(), e.size(), hashed);
+        if (hashed != null || e.type() == EntryType.SYMLINK) {
+            // A file whose bytes were not hashed can never be held (holdsFile): no fingerprint
+            // (64 bytes a file, a sixth of what an image of many small files keeps per file).
+            node.print = new Fingerprint(e.mode(), e.uid(), e.gid(), e.mtimeSeconds(), e.mtimeNanos(),
+                    !e.xattrs().isEmpty(), e.size(), hashed);
+        }
         return out;
     }
 
