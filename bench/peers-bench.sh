@@ -206,8 +206,8 @@ table() { # OUT_DIR
     target "C: kiln CPU / mke2fs 1.47.2 CPU" "$(ratio "$CKC" "$CMC")" "<= 1.0"
     target "C: kiln wall / copy floor" "$(ratio "$CKW" "$CFW")" "<= 3.0"
     target "peak RSS A / B / C (MiB)" "$AKR/$BKR/$CKR" "<= 150 each"
-    VW=$(/usr/bin/time -f %e "$kiln" --version 2>&1 > /dev/null | tail -1)
-    target "bin/kiln --version (s, one run)" "$VW" "<= 0.2"
+    measure "kiln --version" "$kiln" --version > /dev/null
+    target "bin/kiln --version (s wall, median; CPU $CPU s)" "$WALL" "<= 0.2"
 }
 
 scale() {
