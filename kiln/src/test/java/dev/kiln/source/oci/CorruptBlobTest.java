@@ -2,6 +2,7 @@ package dev.kiln.source.oci;
 
 import dev.kiln.DigestMismatch;
 import dev.kiln.KilnException;
+import dev.kiln.image.MediaTypes;
 import dev.kiln.tar.Decompress;
 import org.junit.jupiter.api.Test;
 
@@ -63,7 +64,7 @@ class CorruptBlobTest {
     void aDigestMismatchIsReportedRatherThanTheDecodingErrorItCaused() throws Exception {
         String claimed = sha256(new byte[] {1});
         InputStream blob = new VerifyingInputStream(new ByteArrayInputStream(ZEROS), claimed, ZEROS.length);
-        assertThatThrownBy(() -> readAll(Decompression.open(blob, claimed, MediaTypes.Compression.GZIP)))
+        assertThatThrownBy(() -> readAll(BlobLayer.decoded(blob, claimed, MediaTypes.Compression.GZIP)))
                 .isInstanceOf(DigestMismatch.class)
                 .satisfies(e -> assertThat(e.getSuppressed()).hasAtLeastOneElementOfType(Decompress.CorruptInput.class));
     }
@@ -89,7 +90,7 @@ class CorruptBlobTest {
                 return n;
             }
         };
-        assertThatThrownBy(() -> readAll(Decompression.open(blob, "sha256:ab12", MediaTypes.Compression.GZIP)))
+        assertThatThrownBy(() -> readAll(BlobLayer.decoded(blob, "sha256:ab12", MediaTypes.Compression.GZIP)))
                 .isInstanceOf(Decompress.CorruptInput.class)
                 .hasMessage("sha256:ab12: not gzip data");
     }
