@@ -128,21 +128,10 @@ final class Additions {
         List<String> entrypoint = guest.entrypoint() != null ? guest.entrypoint() : image.entrypoint();
         // a new entrypoint drops the image's Cmd, as `docker run --entrypoint` does
         List<String> cmd = guest.cmd() != null ? guest.cmd() : guest.entrypoint() != null ? List.of() : image.cmd();
-        return new ImageConfig(entrypoint, cmd, mergeEnv(image.env(), guest.env()),
+        return new ImageConfig(entrypoint, cmd, image.envWith(guest.env()),
                 guest.workdir() != null ? guest.workdir() : image.workingDir(),
                 guest.user() != null ? guest.user() : image.user(),
                 image.exposedPorts(), image.labels());
-    }
-
-    /** {@code base} with each NAME=VALUE of {@code over} replacing the entry of that NAME (or added). */
-    static List<String> mergeEnv(List<String> base, List<String> over) {
-        List<String> env = new ArrayList<>(base);
-        for (String kv : over) {
-            String key = kv.substring(0, kv.indexOf('=') + 1);
-            env.removeIf(e -> e.startsWith(key) || e.equals(key.substring(0, key.length() - 1)));
-            env.add(kv);
-        }
-        return env;
     }
 
     private byte[] initConf(ImageConfig effective) {

@@ -44,7 +44,7 @@ public record ContainerSpec(List<String> command, List<String> env, String cwd, 
         List<String> argv = command != null ? command : Additions.concat(image.entrypoint(), image.cmd());
         String workdir = cwd != null ? cwd : image.workingDir().isEmpty() ? null : image.workingDir();
         String who = user != null ? user : image.user().isEmpty() ? null : image.user();
-        return new ContainerConfig(argv, Additions.mergeEnv(image.env(), env), workdir, who, null, capabilities,
+        return new ContainerConfig(argv, image.envWith(env), workdir, who, null, capabilities,
                 binds, net, readOnly, timeoutSeconds, null);
     }
 }

@@ -1,5 +1,6 @@
 package dev.kiln.image;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -23,5 +24,20 @@ public record ImageConfig(List<String> entrypoint, List<String> cmd, List<String
 
     public static ImageConfig empty() {
         return new ImageConfig(null, null, null, null, null, null, null);
+    }
+
+    /**
+     * This config's Env with each NAME=VALUE of {@code changes} replacing the variable NAME, or
+     * added at the end, as {@code docker run -e} does (the guest's --env, a step's env:, a
+     * container's env:).
+     */
+    public List<String> envWith(List<String> changes) {
+        List<String> merged = new ArrayList<>(env);
+        for (String kv : changes) {
+            String name = kv.substring(0, Math.max(0, kv.indexOf('=')));
+            merged.removeIf(e -> e.equals(name) || e.startsWith(name + "="));
+            merged.add(kv);
+        }
+        return merged;
     }
 }

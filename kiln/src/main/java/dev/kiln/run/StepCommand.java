@@ -5,7 +5,6 @@ import dev.kiln.guest.InitConf;
 import dev.kiln.image.ImageConfig;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -58,18 +57,7 @@ public record StepCommand(String command, List<String> env, String user, String 
             }
         }
         String dir = workdir != null && !workdir.isEmpty() ? workdir : image.workingDir();
-        return new StepCommand(command, mergeEnv(image.env(), changes), user, dir, network);
-    }
-
-    /** {@code base} with each NAME=VALUE of {@code changes} replacing the variable NAME, or added at the end. */
-    static List<String> mergeEnv(List<String> base, List<String> changes) {
-        List<String> env = new ArrayList<>(base);
-        for (String kv : changes) {
-            String name = kv.substring(0, Math.max(0, kv.indexOf('=')));
-            env.removeIf(e -> e.equals(name) || e.startsWith(name + "="));
-            env.add(kv);
-        }
-        return env;
+        return new StepCommand(command, image.envWith(changes), user, dir, network);
     }
 
     /**
