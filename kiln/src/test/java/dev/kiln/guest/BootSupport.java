@@ -30,6 +30,23 @@ import java.util.stream.Stream;
 
 /** Boot-test plumbing: the test kernel, images built from a directory plus GuestStage, QEMU boots. */
 final class BootSupport {
+    /**
+     * An HTTP server on every address of the host, answering {@code body} to any request: a guest
+     * on QEMU's user-mode network reaches it as 10.0.2.2. The caller stops it.
+     */
+    static com.sun.net.httpserver.HttpServer hostServer(String body) throws IOException {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(0), 0);
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        server.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(200, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        server.start();
+        return server;
+    }
+
     /** A main program that prints what it sees (ids, cwd, args, env, mounts), one "show: " line each. */
     static final String SHOW = """
             #!/bin/sh

@@ -15,8 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -224,14 +222,7 @@ class BuildStepBootTest {
      */
     @Test
     void theNetworkWithDnsIsOnUnlessTurnedOff() throws Exception {
-        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(new InetSocketAddress(0), 0);
-        server.createContext("/", exchange -> {
-            byte[] body = "from-the-host\n".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        server.start();
+        com.sun.net.httpserver.HttpServer server = BootSupport.hostServer("from-the-host\n");
         String name = "deb.debian.org";
         String address = hostResolves(name);
         Path disk = scratch(image, "net.ext4");

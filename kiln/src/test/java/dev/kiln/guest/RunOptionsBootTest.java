@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -130,14 +129,7 @@ class RunOptionsBootTest {
      */
     @Test
     void netGivesAnAddressARouteAndDnsWithoutChangingTheImage() throws IOException {
-        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(new InetSocketAddress(0), 0);
-        server.createContext("/", exchange -> {
-            byte[] body = "from-the-host\n".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        server.start();
+        com.sun.net.httpserver.HttpServer server = BootSupport.hostServer("from-the-host\n");
         try {
             BootSupport.CliRun r = run(image, "--net", "--entrypoint", "/bin/sh", "--", "-c",
                     "cat /etc/resolv.conf; ip -4 addr show eth0 | grep inet; ip route | grep default;"
