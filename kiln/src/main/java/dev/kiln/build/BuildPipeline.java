@@ -73,8 +73,7 @@ public final class BuildPipeline {
         OutputChecks.check(request.plan(), request.source());
         try (Progress progress = Progress.onStderr(log, quiet)) {
             progress.phase("resolving " + request.source());
-            SourceOptions options = request.sourceOptions() == null ? SourceOptions.defaults()
-                    : request.sourceOptions();
+            SourceOptions options = request.sourceOptions();
             try (Image opened = Sources.open(request.source(), options.withEvents(progress))) {
                 LayerMeter.Metered metered = LayerMeter.wrap(opened);
                 Image image = metered.image();
@@ -82,17 +81,14 @@ public final class BuildPipeline {
                 long resolved = System.nanoTime();
                 BuildResult.Image resolvedImage = new BuildResult.Image(image.manifestDigest().orElse(null),
                         image.configDigest().orElse(null), platform, image.layers().size());
-                if (!request.steps().isEmpty()) {
-                    // the steps run on the image as it is; the guest stage comes after them
-                    try (StepBuild stepped = runSteps(request, image, platform, options, progress)) {
-                        return build(request, () -> GuestStage.apply(stepped.open(), image.config(), request.guest(),
-                                request.timestamp(), platform), options.withEvents(progress), progress,
-                                metered.meter(), resolvedImage, started, resolved);
-                    }
+                // the steps run on the image as it is; the guest stage comes after them
+                try (StepBuild stepped = request.steps().isEmpty() ? null
+                        : runSteps(request, image, platform, options, progress)) {
+                    Entries tree = stepped == null ? () -> Flattener.flatten(image) : stepped::open;
+                    return build(request, () -> GuestStage.apply(tree.open(), image.config(), request.guest(),
+                            request.timestamp(), platform), options.withEvents(progress), progress,
+                            metered.meter(), resolvedImage, started, resolved);
                 }
-                return build(request, () -> GuestStage.apply(Flattener.flatten(image), image.config(),
-                        request.guest(), request.timestamp(), platform), options.withEvents(progress), progress,
-                        metered.meter(), resolvedImage, started, resolved);
             }
         }
     }
@@ -113,8 +109,7 @@ public final class BuildPipeline {
         OutputChecks.check(request.plan(), references);
         try (Progress progress = Progress.onStderr(log, quiet)) {
             progress.phase("resolving " + references.size() + " images");
-            SourceOptions options = request.sourceOptions() == null ? SourceOptions.defaults()
-                    : request.sourceOptions();
+            SourceOptions options = request.sourceOptions();
             try (MachineSources sources = MachineSources.open(request.source(), spec, options.withEvents(progress),
                     options.platform())) {
                 long resolved = System.nanoTime();
@@ -166,7 +161,7 @@ public final class BuildPipeline {
 
     /** The resolved manifest's platform; for tar: and dir: sources, --platform or the host's. */
     static String imagePlatform(Image image, BuildRequest request) {
-        String option = request.sourceOptions() == null ? null : request.sourceOptions().platform();
+        String option = request.sourceOptions().platform();
         return image.platform().orElseGet(() -> Platform.parse(option).toString());
     }
 
@@ -174,8 +169,7 @@ public final class BuildPipeline {
     BuildResult build(BuildRequest request, Entries entries) throws IOException {
         long started = System.nanoTime();
         try (Progress progress = new Progress(log, false, quiet, System::nanoTime)) {
-            SourceOptions options = request.sourceOptions() == null ? SourceOptions.defaults()
-                    : request.sourceOptions();
+            SourceOptions options = request.sourceOptions();
             return build(request, entries, options, progress, LayerMeter.none(),
                     new BuildResult.Image(null, null, null, 0), started, started);
         }

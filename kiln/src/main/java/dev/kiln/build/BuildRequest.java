@@ -20,6 +20,7 @@ import dev.kiln.steps.StepPlan;
 public record BuildRequest(String source, SourceOptions sourceOptions, Ext4Options ext4, GuestConfig guest,
                            long timestamp, OutputPlan plan, MachineSpec machine, StepPlan steps) {
     public BuildRequest {
+        sourceOptions = sourceOptions == null ? SourceOptions.defaults() : sourceOptions;
         steps = steps == null ? StepPlan.none() : steps;
         if (guest != null && guest.bare()) {
             // what the CLI refuses key by key, for every other caller too
