@@ -69,11 +69,16 @@ public final class LayoutWriter {
             throws IOException {
         // Check what is there before writing anything into it.
         existingIndex(dir);
-        Files.createDirectories(dir.resolve(OciLayout.BLOBS));
-        Path marker = dir.resolve(OciLayout.MARKER);
-        if (!Files.exists(marker)) {
-            Files.writeString(marker, OciLayout.MARKER_CONTENT);
+        // The marker is the first thing in the directory, so a pull starting meanwhile sees it
+        // empty or a layout, never "not empty and not a layout".
+        Files.createDirectories(dir);
+        try {
+            Files.writeString(dir.resolve(OciLayout.MARKER), OciLayout.MARKER_CONTENT, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE);
+        } catch (FileAlreadyExistsException e) {
+            // a layout already, or another pull made it one
         }
+        Files.createDirectories(dir.resolve(OciLayout.BLOBS));
         for (Descriptor blob : blobs) {
             Path dest = OciLayout.blobPath(dir, blob.check(dir.toString()));
             Files.createDirectories(dest.getParent());

@@ -113,6 +113,39 @@ class LayoutWriterTest {
         assertThat(Files.readString(layout.resolve("oci-layout"))).isEqualTo(OciLayout.MARKER_CONTENT);
     }
 
+    /**
+     * Pulls that start together into one new directory: each sees the directory as new, empty or a
+     * layout at every instant, never as "not empty and not a layout" (the marker comes first).
+     */
+    @Test
+    void pullsStartingTogetherIntoOneNewDirectoryAllLand() throws Exception {
+        Image image = image("together");
+        int writers = 6;
+        for (int round = 0; round < 40; round++) {
+            Path layout = dir.resolve("together-" + round);
+            var start = new java.util.concurrent.CyclicBarrier(writers);
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
+            try {
+                List<java.util.concurrent.Future<?>> results = new ArrayList<>();
+                for (int i = 0; i < writers; i++) {
+                    String name = "name" + i;
+                    results.add(pool.submit(() -> {
+                        start.await();
+                        LayoutWriter.write(layout, name, image.manifest, image.blobs, image::file);
+                        return null;
+                    }));
+                }
+                for (var result : results) {
+                    result.get();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(new ObjectMapper().readTree(layout.resolve("index.json").toFile()).path("manifests"))
+                    .as("round %d", round).hasSize(writers);
+        }
+    }
+
     /** A manifest, config and layer as files named by digest, as the blob cache holds them. */
     private record Image(Descriptor manifest, List<Descriptor> blobs, Path store) {
         Path file(Descriptor blob) {
