@@ -102,22 +102,16 @@ public final class StepCache {
         Files.createDirectories(lockFile.getParent());
         ReentrantLock local = LOCAL_LOCKS.computeIfAbsent(lockFile, k -> new ReentrantLock());
         local.lock();
-        FileChannel channel = null;
         try {
-            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock held = FileLocks.lockPolling(channel, "step cache " + key);
-            FileChannel open = channel;
+            FileLocks.Held held = FileLocks.lockPath(lockFile, "step cache " + key);
             return () -> {
-                try (open) {
-                    held.release();
+                try {
+                    held.close();
                 } finally {
                     local.unlock();
                 }
             };
         } catch (IOException | RuntimeException e) {
-            if (channel != null) {
-                channel.close();
-            }
             local.unlock();
             throw e;
         }
@@ -201,8 +195,7 @@ public final class StepCache {
                      FileLock lock = ch.tryLock()) {
                     if (lock != null) {
                         // Deleted while locked: a process that opened the file before the delete
-                        // and locks it after finds the key free and the step's tree not yet
-                        // there, so it runs the step: a wasted boot, never a wrong tree.
+                        // sees that once it has the lock, and starts over (FileLocks.lockPath).
                         Files.deleteIfExists(lockFile);
                     }
                 } catch (NoSuchFileException | OverlappingFileLockException e) {

@@ -133,8 +133,7 @@ public final class BlobCache {
         Path lockFile = tmp.resolve(hex + ".lock");
         ReentrantLock local = LOCAL_LOCKS.computeIfAbsent(lockFile, k -> new ReentrantLock());
         local.lock();
-        try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = FileLocks.lockPolling(ch, digest)) {
+        try (FileLocks.Held ignored = FileLocks.lockPath(lockFile, digest)) {
             hit = get(digest);
             if (hit.isPresent()) {
                 return hit.get();
@@ -252,7 +251,16 @@ public final class BlobCache {
         return removed;
     }
 
+    /**
+     * Deletes a lock file and its partial download unless a download holds it. A fetcher that
+     * opened the file before the delete notices when it gets the lock ({@link FileLocks#lockPath}).
+     */
     private static void removeIfIdle(Path lockFile) throws IOException {
+        // opening and closing a file here would drop the lock a thread of this process holds on it
+        ReentrantLock local = LOCAL_LOCKS.computeIfAbsent(lockFile, k -> new ReentrantLock());
+        if (!local.tryLock()) {
+            return;
+        }
         try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.WRITE);
              FileLock lock = ch.tryLock()) {
             if (lock == null) {
@@ -263,6 +271,8 @@ public final class BlobCache {
             Files.deleteIfExists(lockFile);
         } catch (NoSuchFileException | java.nio.channels.OverlappingFileLockException e) {
             // gone already, or this process is downloading it
+        } finally {
+            local.unlock();
         }
     }
 }

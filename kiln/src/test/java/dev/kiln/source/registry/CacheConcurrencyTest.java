@@ -9,11 +9,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,7 +25,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * each process as one owner: a thread of A waiting for a blob B holds while a thread of B waits
  * for one A holds looks like a deadlock ("Resource deadlock avoided") though none exists. The
  * cache never blocks in the kernel on a lock, so every run must succeed. The two pulls also add
- * the image to one layout under two names: neither may lose the other's index.json entry.
+ * the image to one layout under two names: neither may lose the other's index.json entry. A
+ * prune deleting idle lock files runs beside them: no two processes may download one blob into
+ * one partial file.
  */
 @Tag("slow")
 class CacheConcurrencyTest {
@@ -87,14 +91,32 @@ class CacheConcurrencyTest {
             logs.add(work.resolve("build.log"));
             processes.add(start(home, logs.get(2), "build", "-q", "--cache-dir", cache.toString(), image,
                     "--init", "none", "-o", work.resolve("image.ext4").toString()));
-            for (int i = 0; i < processes.size(); i++) {
-                Process p = processes.get(i);
-                if (!p.waitFor(300, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
+            // `kiln cache prune` meanwhile, as a cron job would: it keeps every blob (all used since
+            // 1970) but deletes the lock files of downloads it finds idle, under the pullers' feet
+            AtomicBoolean pulling = new AtomicBoolean(true);
+            Thread pruner = new Thread(() -> {
+                while (pulling.get()) {
+                    try {
+                        new BlobCache(cache).prune(Instant.EPOCH);
+                    } catch (Exception e) {
+                        // a file gone between the listing and the prune: the next turn
+                    }
                 }
-                String log = Files.readString(logs.get(i));
-                assertThat(p.exitValue()).as("round %d, %s: %s", round, logs.get(i).getFileName(), log).isZero();
-                assertThat(log).doesNotContainIgnoringCase("deadlock");
+            });
+            pruner.start();
+            try {
+                for (int i = 0; i < processes.size(); i++) {
+                    Process p = processes.get(i);
+                    if (!p.waitFor(300, TimeUnit.SECONDS)) {
+                        p.destroyForcibly().waitFor();
+                    }
+                    String log = Files.readString(logs.get(i));
+                    assertThat(p.exitValue()).as("round %d, %s: %s", round, logs.get(i).getFileName(), log).isZero();
+                    assertThat(log).doesNotContainIgnoringCase("deadlock");
+                }
+            } finally {
+                pulling.set(false);
+                pruner.join();
             }
             assertThat(new BlobCache(cache).list()).hasSize(LAYERS + 2);   // layers, config, manifest
             assertThat(work.resolve("image.ext4")).isRegularFile();
