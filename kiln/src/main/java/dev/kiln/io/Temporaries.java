@@ -163,11 +163,12 @@ public final class Temporaries {
                 return;   // another user's: not ours to judge (and, in a shared directory, a possible trap)
             }
         }
-        if (!hasLock) {
+        Path lockFile = Path.of(stem + ".lock");
+        // A listing is no snapshot: it may have missed a lock file created (first) while it ran.
+        if (!hasLock && !Files.exists(lockFile, LinkOption.NOFOLLOW_LINKS)) {
             removeDead(stem);
             return;
         }
-        Path lockFile = Path.of(stem + ".lock");
         try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
              FileLock lock = channel.tryLock()) {
             if (lock == null) {
