@@ -79,6 +79,9 @@ public final class StepRunner {
         byte[] initramfs = StepInitramfs.build(KilnInit.bytes(t.arch().toString()), step.config(nonce, machine.timeout()));
         // the config may hold secrets (environment values): readable by this user only, always deleted
         Temporaries.Claim claim = Temporaries.claim(Path.of(System.getProperty("java.io.tmpdir")), "step-initramfs");
+        // Ctrl-C or SIGTERM halts the JVM before the finally below runs
+        Thread deleteOnExit = new Thread(() -> releaseQuietly(claim), "kiln-step-initramfs-cleanup");
+        Runtime.getRuntime().addShutdownHook(deleteOnExit);
         try {
             Path file = claim.temporary();
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -86,6 +89,7 @@ public final class StepRunner {
             List<String> cmd = Qemu.command(qemu, spec.withInitrd(file), t, null);
             return boot(cmd, scratch, new StepConsole(nonce, "[" + label + "] ", output, LAST_LINES), label);
         } finally {
+            removeHook(deleteOnExit);
             claim.release();
         }
     }
@@ -138,11 +142,23 @@ public final class StepRunner {
                     process.exitValue(), stderr.toString(StandardCharsets.UTF_8));
         } finally {
             stop(process);
-            try {
-                Runtime.getRuntime().removeShutdownHook(killOnExit);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running or has run
-            }
+            removeHook(killOnExit);
+        }
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or has run
+        }
+    }
+
+    private static void releaseQuietly(Temporaries.Claim claim) {
+        try {
+            claim.release();
+        } catch (IOException e) {
+            // best effort at exit: a later run's sweep removes what is left
         }
     }
 

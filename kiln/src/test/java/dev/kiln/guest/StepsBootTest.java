@@ -244,9 +244,12 @@ class StepsBootTest {
     void aBuildStoppedDuringAStepLeavesNoVmAndNoScratchDisk() throws Exception {
         Tools.assumeTools("pgrep");
         Path out = outputs("stopped");
-        Process p = KilnProcess.builder("build", "dir:" + root, "--kernel", kernel.toString(), "--cache-dir",
-                tmp.resolve("cache-stopped").toString(), "-o", out.resolve("rootfs.ext4").toString(),
-                "--run", "echo started; sleep 600").redirectInput(ProcessBuilder.Redirect.from(new java.io.File(
+        Path javaTmp = Files.createDirectories(tmp.resolve("java-tmp-stopped"));
+        List<String> cmd = new java.util.ArrayList<>(KilnProcess.command("build", "dir:" + root, "--kernel",
+                kernel.toString(), "--cache-dir", tmp.resolve("cache-stopped").toString(), "-o",
+                out.resolve("rootfs.ext4").toString(), "--run", "echo started; sleep 600"));
+        cmd.add(1, "-Djava.io.tmpdir=" + javaTmp);
+        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File(
                 "/dev/null"))).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try (var err = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream(),
                 StandardCharsets.UTF_8))) {
@@ -265,6 +268,10 @@ class StepsBootTest {
         }
         assertThat(Tools.run("pgrep", "-f", out.toString()).exitCode()).as("no QEMU left").isEqualTo(1);
         assertOnlyOutputs(out);
+        try (var left = Files.list(javaTmp)) {
+            assertThat(left.map(f -> f.getFileName().toString())).as("the step's initramfs (it may hold secrets)")
+                    .noneMatch(n -> n.contains("step-initramfs"));
+        }
     }
 
     /** Runs kiln in a child process whose PATH has GNU tar (for dir:) and no QEMU at all. */
