@@ -29,6 +29,11 @@ public final class BackgroundFlush implements AutoCloseable {
         return flush;
     }
 
+    /** The flushing thread, for tests to watch. */
+    Thread thread() {
+        return thread;
+    }
+
     private void run() {
         while (!stopped) {
             synchronized (this) {

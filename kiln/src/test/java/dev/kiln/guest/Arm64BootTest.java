@@ -74,8 +74,8 @@ class Arm64BootTest {
                 "arg=/usr/bin/show", "arg=from-cmd");
         assertThat(r.show()).contains("machine=aarch64", "pid1=init", "env EXIT_CODE=42");
         assertThat(r.lines()).contains("kiln-init: exit status 42");
-        // kiln-init's reboot request (no ACPI on virt) ended QEMU at once, not the runner's kill after 10 s
-        assertThat(r.millisAfter("kiln-init: exit status 42")).isBetween(0L, 5000L);
+        // kiln-init's reboot request (no ACPI on virt) ended QEMU, not the runner's kill after 10 s (slow TCG: margin)
+        assertThat(r.millisAfter("kiln-init: exit status 42")).as("under the 10 s linger").isBetween(0L, 9000L);
         System.out.println("[timing] arm64 ext4: kiln run to QEMU exit after the status line "
                 + r.millisAfter("kiln-init: exit status") + " ms");
     }
@@ -88,13 +88,13 @@ class Arm64BootTest {
         assertThat(r.exit()).as(r.err()).isEqualTo(42);
         assertThat(r.show()).contains("uid=1000 gid=1000 groups=1000 29", "machine=aarch64", "arg=from-cmd");
         assertThat(r.out()).contains("reboot: Power down");
-        assertThat(r.millisAfter("kiln-init: exit status 42")).isBetween(0L, 5000L);
+        assertThat(r.millisAfter("kiln-init: exit status 42")).as("under the 10 s linger").isBetween(0L, 9000L);
     }
 
     /** -- CMD, -e, --net and -p on arm64, as on x86_64: httpd in the guest reached from the host. */
     @Test
     void commandEnvironmentNetAndPortsOnArm64() throws Exception {
-        int port = BootSupport.freePort();
+        int port = dev.kiln.testing.Ports.unused();
         CompletableFuture<BootSupport.CliRun> vm = CompletableFuture.supplyAsync(() -> run(armImage.toString(),
                 "--append", "quiet", "-p", port + ":80", "-e", "GREETING=hi", "-u", "root", "--entrypoint", "/bin/sh",
                 "--", "-c", "echo greeting=$GREETING; cat /etc/resolv.conf; httpd -f -p 80 -h /www; echo httpd-stopped"));

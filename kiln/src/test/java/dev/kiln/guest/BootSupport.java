@@ -170,13 +170,6 @@ final class BootSupport {
         return extracted.resolve("bin/busybox");
     }
 
-    /** A TCP port nothing listens on at the moment (for -p). */
-    static int freePort() throws IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     /**
      * GETs http://127.0.0.1:PORT/PATH, retrying until the guest's server answers, while
      * {@code vm} (the boot) runs; the body.

@@ -122,7 +122,7 @@ class BuildStepBootTest {
         for (String path : List.of("/init", "/kiln", "/newroot", "/sbin/init")) {
             Ext4Image.assertAbsent(disk, path);
         }
-        assertThat(stepTemporaries()).isEqualTo(temporariesBefore);
+        assertThat(stepTemporaries()).as("none left behind").isSubsetOf(temporariesBefore);
     }
 
     @Test
@@ -172,7 +172,8 @@ class BuildStepBootTest {
         assertThat(r.result().outcome()).isEqualTo(StepResult.Outcome.TIMED_OUT);
         assertThat(r.result().exitStatus()).isEqualTo(-1);
         assertThat(r.result().lastLines()).containsExactly("started");
-        assertThat(r.result().step()).isBetween(Duration.ofSeconds(5), Duration.ofSeconds(60));
+        // timed on the host from when "start" arrives, which the serial line may deliver late
+        assertThat(r.result().step()).isBetween(Duration.ofSeconds(4), Duration.ofSeconds(60));
         Ext4Image.assertClean(disk);
         assertThat(Ext4Image.debugfs(disk, "cat /data/partial")).isEqualTo("partial\n");
     }
@@ -188,7 +189,7 @@ class BuildStepBootTest {
 
         Ext4Image.assertClean(disk);
         Ext4Image.assertAbsent(disk, "/data/should-not");
-        assertThat(stepTemporaries()).isEqualTo(temporariesBefore);
+        assertThat(stepTemporaries()).as("none left behind").isSubsetOf(temporariesBefore);
     }
 
     /** A panic during the step is one error line; the step printing a panic line is not taken for one. */
@@ -212,7 +213,7 @@ class BuildStepBootTest {
         assertThatThrownBy(() -> run(bad, disk, shell("true"))).isInstanceOf(KilnException.class)
                 .hasMessageStartingWith("step 1: qemu exited with status 1: qemu-system-x86_64: ")
                 .hasMessageContaining("lots").hasMessageNotContaining("\n");
-        assertThat(stepTemporaries()).isEqualTo(temporariesBefore);
+        assertThat(stepTemporaries()).as("none left behind").isSubsetOf(temporariesBefore);
     }
 
     /**
@@ -224,7 +225,7 @@ class BuildStepBootTest {
     void theNetworkWithDnsIsOnUnlessTurnedOff() throws Exception {
         com.sun.net.httpserver.HttpServer server = BootSupport.hostServer("from-the-host\n");
         String name = "deb.debian.org";
-        String address = hostResolves(name);
+        Set<String> addresses = hostResolves(name);
         Path disk = scratch(image, "net.ext4");
         Ran on;
         try {
@@ -240,8 +241,10 @@ class BuildStepBootTest {
         assertThat(on.result().succeeded()).as(on.output().toString()).isTrue();
         assertThat(on.result().lastLines()).contains("nameserver 10.0.2.3", "from-the-host", "inet 10.0.2.15/24")
                 .doesNotContain("nameserver 192.0.2.1");
-        if (address != null) {
-            assertThat(on.result().lastLines()).anySatisfy(l -> assertThat(l).startsWith("Address:").endsWith(" " + address));
+        if (!addresses.isEmpty()) {
+            // a CDN name: the two lookups may differ in order and in part, never wholly
+            assertThat(ipv4Answers(on.result().lastLines())).as("the guest's answers for %s, the host's: %s", name,
+                    addresses).containsAnyElementsOf(addresses);
         } else {
             System.out.println("[step] the host's own name server does not resolve " + name + ": DNS checked through resolv.conf only");
         }
@@ -275,15 +278,17 @@ class BuildStepBootTest {
         assertThat(Ext4Image.debugfs(disk, "cat /data/made")).isEqualTo("made-by-step\n");
     }
 
-    /** The address the host's name server gives for {@code name} (not /etc/hosts), or null. */
-    private static String hostResolves(String name) {
-        Tools.Result r = Tools.run("busybox", "nslookup", name);
-        if (r.exitCode() != 0) {
-            return null;
-        }
-        List<String> addresses = r.stdout().lines().dropWhile(l -> !l.startsWith("Name:"))
-                .filter(l -> l.startsWith("Address:")).map(l -> l.substring(l.lastIndexOf(' ') + 1).trim()).toList();
-        return addresses.isEmpty() ? null : addresses.get(0);
+    /** The IPv4 addresses the host's name server gives for {@code name} (not /etc/hosts); none if it fails. */
+    private static Set<String> hostResolves(String name) {
+        Tools.Result r = Tools.run("busybox", "nslookup", "-type=a", name);
+        return r.exitCode() != 0 ? Set.of() : ipv4Answers(r.stdout().lines().toList());
+    }
+
+    /** The "Address:" lines after busybox nslookup's "Name:" line, as addresses. */
+    private static Set<String> ipv4Answers(List<String> lines) {
+        return lines.stream().dropWhile(l -> !l.startsWith("Name:")).filter(l -> l.startsWith("Address:"))
+                .map(l -> l.substring(l.lastIndexOf(' ') + 1).trim()).filter(a -> a.matches("[0-9.]+"))
+                .collect(Collectors.toSet());
     }
 
     /** The step initramfs temporaries in the temporary directory now. */

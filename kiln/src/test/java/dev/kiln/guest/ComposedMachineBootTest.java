@@ -30,13 +30,17 @@ class ComposedMachineBootTest {
     /** The VM's root script: waits for the services' checks, kills one service, then powers off. */
     private static final String DRIVER = """
             #!/bin/sh
-            wait_for() { n=0; until eval "$1" || [ $n -ge 300 ]; do sleep 0.1; n=$((n+1)); done; }
+            wait_for() { n=0; until eval "$1" || [ $n -ge 1200 ]; do sleep 0.1; n=$((n+1)); done; }
+            kill_crash() {
+                for p in /proc/[0-9]*; do
+                    [ "$(tr '\\0' ' ' < $p/cmdline 2>/dev/null)" = "sleep 100001 " ] && kill -9 ${p#/proc/} && echo "driver: killed crash" && return 0
+                done
+                return 1
+            }
             wait_for '[ -f /run/state/fetched ]'
             for s in nocap cap isolated probe; do wait_for "[ -f /run/state/$s.done ]"; done
             echo "driver: fetched=$(cat /run/state/fetched)"
-            for p in /proc/[0-9]*; do
-                [ "$(tr '\\0' ' ' < $p/cmdline 2>/dev/null)" = "sleep 100001 " ] && kill -9 ${p#/proc/} && echo "driver: killed crash"
-            done
+            wait_for kill_crash
             wait_for '[ "$(wc -l < /run/state/crash.starts)" -ge 2 ]'
             echo "driver: crash starts=$(wc -l < /run/state/crash.starts)"
             if grep -q kiln.test=busybox /proc/cmdline; then poweroff; else /sbin/init poweroff 3; fi

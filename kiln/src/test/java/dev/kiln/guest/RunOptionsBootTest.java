@@ -163,7 +163,7 @@ class RunOptionsBootTest {
     /** -p HOST:GUEST: busybox httpd in the guest, reached from the host through QEMU's forward. */
     @Test
     void publishForwardsAHostPortToTheGuestsServer() throws Exception {
-        int port = BootSupport.freePort();
+        int port = dev.kiln.testing.Ports.unused();
         CompletableFuture<BootSupport.CliRun> vm = CompletableFuture.supplyAsync(() -> run(image, "-p", port + ":80",
                 "-u", "root", "--entrypoint", "/bin/sh", "--", "-c", "httpd -f -p 80 -h /www; echo httpd-stopped"));
 

@@ -325,14 +325,14 @@ class RegistryClientTest {
     void anExpiredTokenIsRenewedBeforeTheNextRequest() throws Exception {
         try (TokenServer tokens = new TokenServer(dir)) {
             tokens.allowAnonymous("ns/app");
-            tokens.expiresIn = 11; // kiln keeps a 10 s margin: usable for 1 s
+            tokens.expiresIn = 14; // kiln keeps a 10 s margin: usable for 4 s, time enough on a loaded machine
             registry.restart(tokens.authYaml());
             int logStart = registry.logText().length();
             RegistryClient c = client(registry.hostPort(), null);
             c.manifest("ns/app", "v1");
             c.manifest("ns/app", "v1");
             assertThat(tokens.requests).hasSize(1);
-            Thread.sleep(1200);
+            Thread.sleep(4200);
             assertThat(c.manifest("ns/app", "v1").digest()).isEqualTo(TestImages.manifestDigest(layout, "v1"));
             assertThat(tokens.requests).hasSize(2);
             // The renewal happened up front: the registry saw no request without a valid token.

@@ -4,7 +4,6 @@ import dev.kiln.testing.Tools;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,7 +33,7 @@ final class RegistryServer implements AutoCloseable {
     private RegistryServer(Path dir) throws IOException {
         this.dir = dir;
         this.storage = Files.createDirectories(dir.resolve("storage"));
-        this.port = freePort();
+        this.port = dev.kiln.testing.Ports.unused();
         this.log = dir.resolve("registry.log");
     }
 
@@ -45,12 +44,6 @@ final class RegistryServer implements AutoCloseable {
         RegistryServer r = new RegistryServer(dir);
         r.launch("");
         return r;
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     String hostPort() {
@@ -74,9 +67,22 @@ final class RegistryServer implements AutoCloseable {
         return Files.exists(log) ? Files.readString(log) : "";
     }
 
-    /** Access-log lines of blob GETs for {@code repository}. */
-    List<String> blobGets(String repository) throws IOException {
-        return logText().lines().filter(l -> l.contains("\"GET /v2/" + repository + "/blobs/")).toList();
+    /**
+     * Access-log lines of blob GETs for {@code repository}, once the log has stopped growing: the
+     * registry writes a request's line after its response, which the client may have read already.
+     */
+    List<String> blobGets(String repository) throws IOException, InterruptedException {
+        String text = logText();
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < until) {
+            Thread.sleep(300);
+            String now = logText();
+            if (now.equals(text)) {
+                break;
+            }
+            text = now;
+        }
+        return text.lines().filter(l -> l.contains("\"GET /v2/" + repository + "/blobs/")).toList();
     }
 
     /** Restarts on the same port and storage with an {@code auth:} section (YAML, indented by 2), or "" for none. */
