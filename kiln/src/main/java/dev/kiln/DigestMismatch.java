@@ -56,6 +56,10 @@ public final class DigestMismatch extends KilnException {
 
     private DigestMismatch copy(DigestMismatch to) {
         to.setStackTrace(getStackTrace());   // where the mismatch was found, not where it was annotated
+        String place = place();
+        if (place != null) {
+            to.within(place);
+        }
         return to;
     }
 

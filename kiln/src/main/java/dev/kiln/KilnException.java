@@ -15,4 +15,29 @@ public class KilnException extends RuntimeException {
     public KilnException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /** Where the failure happened, set by callers further up; null when the message says it all. */
+    private String where;
+
+    /**
+     * Puts {@code place} (a layer digest, the spec key a container was given at) before the
+     * message, keeping this exception's type and fields: a caller that adds context does not
+     * turn a {@link NotFound} into a plain KilnException.
+     *
+     * @return this, to be thrown again
+     */
+    public synchronized KilnException within(String place) {
+        where = where == null ? place : place + ": " + where;
+        return this;
+    }
+
+    /** What {@link #within} added, for a subclass that annotates by copying itself; null for nothing. */
+    protected synchronized String place() {
+        return where;
+    }
+
+    @Override
+    public synchronized String getMessage() {
+        return where == null ? super.getMessage() : where + ": " + super.getMessage();
+    }
 }

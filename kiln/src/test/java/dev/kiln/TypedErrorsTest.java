@@ -37,6 +37,19 @@ class TypedErrorsTest {
                 + "; the cached copy was removed");
     }
 
+    /** A caller adding where it happened keeps the type, so library callers can still branch on it. */
+    @Test
+    void contextAddedOnTheWayUpKeepsTheType() {
+        KilnException e = new NotFound("ns/app:v1", "", "(404)").within("services[1] (web)");
+        assertThat(e).isInstanceOf(NotFound.class).hasMessage("services[1] (web): ns/app:v1: not found (404)");
+        assertThat(((NotFound) e).subject()).isEqualTo("ns/app:v1");
+        assertThat(e.within("machine.yaml")).hasMessage("machine.yaml: services[1] (web): ns/app:v1: not found (404)");
+
+        DigestMismatch m = (DigestMismatch) DigestMismatch.hashes(D, D, "content", OTHER).within("layer 2");
+        assertThat(m.withHint("nothing was cached")).as("annotating by copy keeps the place")
+                .hasMessage("layer 2: " + D + ": digest mismatch: content hashes to " + OTHER + "; nothing was cached");
+    }
+
     @Test
     void aBlobOfTheWrongLengthIsAMismatchToo() {
         DigestMismatch shorter = DigestMismatch.size(D, 5, 9);

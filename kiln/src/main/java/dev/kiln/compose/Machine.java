@@ -47,7 +47,7 @@ public record Machine(List<Part> root, List<Container> containers) {
             try {
                 return spec.resolve(image.config());
             } catch (KilnException e) {
-                throw new KilnException(where + ": " + e.getMessage(), e);
+                throw e.within(where);
             }
         }
     }

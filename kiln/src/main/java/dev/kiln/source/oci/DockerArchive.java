@@ -176,7 +176,7 @@ final class DockerArchive {
             try {
                 return name == null ? null : archive.open(name);
             } catch (KilnException e) {
-                throw new KilnException(d.digest() + ": " + e.getMessage(), e);
+                throw e.within(d.digest());
             }
         }
 

@@ -100,7 +100,7 @@ public final class OciSources {
             try {
                 return archive.open(OciLayout.blobName(d));
             } catch (KilnException e) {
-                throw new KilnException(d.digest() + ": " + e.getMessage(), e);
+                throw e.within(d.digest());
             }
         }
 
