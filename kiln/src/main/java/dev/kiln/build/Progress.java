@@ -5,10 +5,9 @@ import dev.kiln.entry.EntryType;
 import dev.kiln.ext4.Ext4Summary;
 import dev.kiln.output.WrittenOutput;
 import dev.kiln.image.SourceEvent;
+import dev.kiln.io.Terminals;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -88,12 +87,7 @@ public final class Progress implements Consumer<SourceEvent>, AutoCloseable {
         if ("dumb".equals(System.getenv("TERM"))) {
             return false;
         }
-        try {
-            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
-            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
-        } catch (Exception e) {
-            return false;
-        }
+        return Terminals.isTerminal(Terminals.STDERR);
     }
 
     private void tick() {

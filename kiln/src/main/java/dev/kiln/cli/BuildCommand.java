@@ -4,6 +4,7 @@ import dev.kiln.KilnException;
 import dev.kiln.build.BuildOptions;
 import dev.kiln.build.BuildResult;
 import dev.kiln.build.Kiln;
+import dev.kiln.io.Terminals;
 import dev.kiln.source.Transport;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -60,6 +61,13 @@ public final class BuildCommand implements Callable<Integer> {
                 .log(System.err, !Boolean.TRUE.equals(resolved.get(BuildKeys.QUIET)))
                 .digestImages(json)   // an orchestrator reading the result wants every output's digest
                 .build();
+        if (Terminals.isTerminal(Terminals.STDOUT)) {
+            // as gzip does: an image's bytes on a terminal garble it and help no one
+            options.request().plan().stdout().ifPresent(o -> {
+                throw new KilnException("-: standard output is a terminal, and the " + o.format()
+                        + " output is binary; redirect it to a file or a pipe");
+            });
+        }
         if (json) {
             // One stream cannot carry both; a result on stderr would mix with progress and warnings.
             options.request().plan().stdout().ifPresent(o -> {

@@ -115,6 +115,19 @@ class OutputTargetsTest {
         assertThat(Path.of("-")).doesNotExist();
     }
 
+    /** As gzip refuses to: an image's bytes on a terminal garble it; redirected, the same command works (below). */
+    @Test
+    void aTerminalAsStandardOutputIsRefused() {
+        Tools.assumeTools("script");
+        String kiln = KilnProcess.command("build", "-q", "tar:" + tar, "--format", "tar=-").stream()
+                .map(a -> "'" + a.replace("'", "'\\''") + "'").collect(java.util.stream.Collectors.joining(" "));
+        // script(1) runs the command on a new pseudo-terminal and copies what it shows to its stdout
+        Tools.Result r = Tools.run(List.of("script", "-qec", kiln, "/dev/null"), dir, new byte[0], 120);
+        assertThat(r.exitCode()).as(r.stdout()).isEqualTo(1);
+        assertThat(r.stdout().strip()).isEqualTo("kiln: -: standard output is a terminal, and the tar output is binary;"
+                + " redirect it to a file or a pipe");
+    }
+
     @Test
     void tarAndInitramfsStreamToStandardOutputWithProgressOnStandardError() throws Exception {
         Tools.assumeTools("cpio", "gzip");
