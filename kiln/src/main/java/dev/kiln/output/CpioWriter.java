@@ -77,7 +77,7 @@ final class CpioWriter {
                 e.setMode(typeBits(node.type, path) | node.mode);
                 e.setUID(node.uid);
                 e.setGID(node.gid);
-                e.setTime(Math.max(0, Math.min(MAX_FIELD, node.mtime)));
+                e.setTime(clampTime(node.mtime));
                 int nlink = node.isDirectory() ? 2 + SpooledTree.subdirectories(node) : links.get(node);
                 e.setNumberOfLinks(nlink);
                 if (node.type == EntryType.CHARACTER_DEVICE || node.type == EntryType.BLOCK_DEVICE) {
@@ -106,7 +106,7 @@ final class CpioWriter {
                     init.setInode(inodes.size() + 1_000_000_000L);
                     init.setMode(CpioConstants.C_ISLNK | 0777);
                     init.setNumberOfLinks(1);
-                    init.setTime(Math.max(0, Math.min(MAX_FIELD, node.mtime)));
+                    init.setTime(clampTime(node.mtime));
                     init.setSize(initLink.length);
                     cpio.putArchiveEntry(init);
                     cpio.write(initLink);
@@ -142,6 +142,28 @@ final class CpioWriter {
     static String shortened(byte[] path) {
         String p = printable(path);
         return p.length() <= 200 ? p : p.substring(0, 80) + "..." + p.substring(p.length() - 80);
+    }
+
+    /** A time's value in a newc field: seconds since 1970 that fit 32 bits, the nearest when not. */
+    static long clampTime(long seconds) {
+        return Math.max(0, Math.min(MAX_FIELD, seconds));
+    }
+
+    /** The range {@link #clampTime} keeps, for a warning. */
+    static String timeRange() {
+        return java.time.Instant.EPOCH + " .. " + java.time.Instant.ofEpochSecond(MAX_FIELD);
+    }
+
+    /** How many times a cpio archive cannot hold as they are, and the first path with one; null for none. */
+    static java.util.Map.Entry<Integer, String> timesOutOfRange(SpooledTree tree) throws IOException {
+        int[] count = {0};
+        String[] first = {null};
+        tree.walk((path, node) -> {
+            if (clampTime(node.mtime) != node.mtime && count[0]++ == 0) {
+                first[0] = "/" + printable(path);
+            }
+        });
+        return count[0] == 0 ? null : java.util.Map.entry(count[0], first[0]);
     }
 
     /** Paths (for a warning or error) of names whose xattrs a cpio archive cannot keep. */

@@ -48,9 +48,20 @@ public final class TreeOutputs {
             // Refusals and warnings first: standard output must get no byte of a failed archive.
             byte[] initLink = initLink(what);
             warnAboutXattrs(what);
+            warnAboutTimes(what);
             try (OutputStream o = compression.wrap(new BufferedOutputStream(toClose, 1 << 16))) {
                 CpioWriter.write(tree, o, initLink, skip);
             }
+        }
+    }
+
+    /** As the ext4 writer does for its own range: clamped, said once. */
+    private void warnAboutTimes(String what) throws IOException {
+        java.util.Map.Entry<Integer, String> outside = CpioWriter.timesOutOfRange(tree);
+        if (outside != null) {
+            warnings.accept(what + ": " + outside.getKey() + (outside.getKey() == 1 ? " time" : " times")
+                    + " outside cpio's range (" + CpioWriter.timeRange() + ") clamped to it; the first: "
+                    + outside.getValue());
         }
     }
 

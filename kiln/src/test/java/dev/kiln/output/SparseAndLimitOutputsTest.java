@@ -228,6 +228,30 @@ class SparseAndLimitOutputsTest {
                 .isInstanceOf(KilnException.class).hasMessage("d: gid -1 is beyond a cpio (newc) archive's limit of 4294967295");
     }
 
+    /** newc times are unsigned 32-bit seconds: outside, the nearest is stored and one warning says how many. */
+    @Test
+    void cpioClampsTimesOutsideItsRangeAndSaysSoOnce() throws IOException {
+        List<String> warnings = new ArrayList<>();
+        ByteArrayOutputStream cpio = new ByteArrayOutputStream();
+        try (SpooledTree tree = new SpooledTree(tmp, 0)) {
+            tree.accept(Entry.file(b("init"), 0755, 0, 0, 1_700_000_000L, 0, InputStream.nullInputStream()));
+            tree.accept(Entry.file(b("before-1970"), 0644, 0, 0, -86_400L, 0, InputStream.nullInputStream()));
+            tree.accept(Entry.file(b("in-2400"), 0644, 0, 0, 13_569_465_600L, 0, InputStream.nullInputStream()));
+            new TreeOutputs(tree, false, warnings::add).initramfs(cpio, "r.cpio", Compression.NONE);
+        }
+        Map<String, Long> times = new java.util.HashMap<>();
+        try (var in = new org.apache.commons.compress.archivers.cpio.CpioArchiveInputStream(
+                new ByteArrayInputStream(cpio.toByteArray()))) {
+            for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+                times.put(e.getName(), e.getTime());   // seconds, as in the archive
+            }
+        }
+        assertThat(times).containsEntry("init", 1_700_000_000L).containsEntry("before-1970", 0L)
+                .containsEntry("in-2400", 4_294_967_295L);
+        assertThat(warnings).hasSize(1).first().asString().startsWith("r.cpio: 2 times outside cpio's range "
+                + "(1970-01-01T00:00:00Z .. 2106-02-07T06:28:15Z) clamped to it; the first: /");
+    }
+
     @Test
     void cpioRefusesNamesTheKernelWouldSkip() throws IOException {
         String fits = "d/".repeat(2046) + "abc"; // 4,095 bytes: with its NUL, exactly PATH_MAX
