@@ -1,7 +1,14 @@
 package dev.kiln;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.NotLinkException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -75,6 +82,25 @@ public final class PathFailure extends KilnException {
     public static String reasonWords(String reason) {
         String words = SYSTEM_ERRORS.get(reason.strip());
         return words != null ? words : reason.strip().toLowerCase(Locale.ROOT);
+    }
+
+    /** What happened to the file (and the other file, if any), without naming the file. */
+    public static String reason(FileSystemException fs) {
+        String reason = fs.getReason();
+        if (reason != null) {
+            reason = reasonWords(reason);
+        } else {
+            reason = fs instanceof AccessDeniedException ? "permission denied"
+                    : fs instanceof NoSuchFileException ? "no such file or directory"
+                    : fs instanceof FileAlreadyExistsException ? "already exists"
+                    : fs instanceof NotDirectoryException ? "not a directory"
+                    : fs instanceof DirectoryNotEmptyException ? "directory not empty"
+                    : fs instanceof NotLinkException ? "not a symbolic link"
+                    : fs instanceof FileSystemLoopException ? "the directory tree loops back on itself"
+                    : "file system error";
+        }
+        String other = fs.getOtherFile() == null ? "" : " (" + fs.getOtherFile() + ")";
+        return reason + other;
     }
 
     public String path() {

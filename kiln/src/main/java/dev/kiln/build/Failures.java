@@ -3,14 +3,7 @@ package dev.kiln.build;
 import dev.kiln.PathFailure;
 
 import java.io.UncheckedIOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
-import java.nio.file.FileSystemLoopException;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
-import java.nio.file.NotLinkException;
 import java.util.Locale;
 
 /**
@@ -38,7 +31,7 @@ public final class Failures {
             String more;
             if (cause instanceof FileSystemException fs && line != null && fs.getFile() != null
                     && line.contains(fs.getFile())) {
-                more = fileSystemReason(fs);   // the line names the file already: add what happened to it
+                more = PathFailure.reason(fs);   // the line names the file already: add what happened to it
             } else {
                 more = own(cause);
                 if (line != null && !(cause instanceof FileSystemException) && saysAlready(line, cause.getMessage())) {
@@ -78,25 +71,7 @@ public final class Failures {
     /** The JDK's file exceptions carry only the path as their message; say what went wrong. */
     private static String fileSystemMessage(FileSystemException fs) {
         String file = fs.getFile() == null ? "" : fs.getFile() + ": ";
-        return file + fileSystemReason(fs);
+        return file + PathFailure.reason(fs);
     }
 
-    /** What happened to the file (and the other file, if any), without naming the file. */
-    private static String fileSystemReason(FileSystemException fs) {
-        String reason = fs.getReason();
-        if (reason != null) {
-            reason = PathFailure.reasonWords(reason);
-        } else {
-            reason = fs instanceof AccessDeniedException ? "permission denied"
-                    : fs instanceof NoSuchFileException ? "no such file or directory"
-                    : fs instanceof FileAlreadyExistsException ? "already exists"
-                    : fs instanceof NotDirectoryException ? "not a directory"
-                    : fs instanceof DirectoryNotEmptyException ? "directory not empty"
-                    : fs instanceof NotLinkException ? "not a symbolic link"
-                    : fs instanceof FileSystemLoopException ? "the directory tree loops back on itself"
-                    : "file system error";
-        }
-        String other = fs.getOtherFile() == null ? "" : " (" + fs.getOtherFile() + ")";
-        return reason + other;
-    }
 }

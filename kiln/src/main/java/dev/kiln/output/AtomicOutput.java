@@ -1,6 +1,7 @@
 package dev.kiln.output;
 
 import dev.kiln.KilnException;
+import dev.kiln.PathFailure;
 import dev.kiln.io.FileKinds;
 import dev.kiln.io.Temporaries;
 
@@ -49,7 +50,11 @@ public final class AtomicOutput implements AutoCloseable {
         try {
             return Temporaries.claim(absolute.getParent(), absolute.getFileName().toString());
         } catch (java.nio.file.FileSystemException e) {
-            throw new KilnException(target + ": cannot create files in " + absolute.getParent(), e);
+            // the reason alone: the lock file it failed on is Kiln's, not a name the user knows
+            KilnException refused = new KilnException(target + ": cannot create files in " + absolute.getParent()
+                    + " (" + PathFailure.reason(e) + ")");
+            refused.addSuppressed(e);   // for --debug
+            throw refused;
         }
     }
 

@@ -234,8 +234,9 @@ class OutputTargetsTest {
                 dir.resolve("r.ext4").toString());
         assertThat(c.err()).isEqualTo("kiln: " + ca + ": cannot load CA certificate: no such file or directory\n");
         c = ErrorReportingTest.run("build", "-q", "tar:" + tar, "-o", "/proc/kiln-test.ext4");
-        assertThat(c.err()).startsWith("kiln: /proc/kiln-test.ext4: cannot create files in /proc: ")
-                .doesNotContain("Exception");
+        // the reason, not the name of Kiln's own lock file it failed on
+        assertThat(c.err()).matches("kiln: /proc/kiln-test\\.ext4: cannot create files in /proc "
+                + "\\((no such file or directory|permission denied|read-only file system)\\)\n");
         Path layout = Files.createDirectories(dir.resolve("layout/index.json")).getParent();
         c = ErrorReportingTest.run("build", "-q", "oci:" + layout, "-o", dir.resolve("o.ext4").toString());
         assertThat(c.err()).startsWith("kiln: " + layout.resolve("index.json") + ": ").doesNotContain("Is a directory")
