@@ -171,6 +171,22 @@ final class BootSupport {
     }
 
     /**
+     * Shell functions for the composed machines' driver scripts: {@code wait_for CONDITION} polls
+     * for up to three minutes of guest time (TCG on a loaded host is slow), and {@code kill_crash}
+     * kills the crash service once it has exec'd its sleep (not while it is still the shell that
+     * prints "crash: start"), saying so; polled with wait_for, it cannot miss that moment.
+     */
+    static final String DRIVER_FUNCTIONS = """
+            wait_for() { n=0; until eval "$1" || [ $n -ge 1800 ]; do sleep 0.1; n=$((n+1)); done; }
+            kill_crash() {
+                for p in /proc/[0-9]*; do
+                    [ "$(tr '\\0' ' ' < $p/cmdline 2>/dev/null)" = "sleep 100001 " ] && kill -9 ${p#/proc/} && echo "driver: killed crash" && return 0
+                done
+                return 1
+            }
+            """;
+
+    /**
      * GETs http://127.0.0.1:PORT/PATH, retrying until the guest's server answers, while
      * {@code vm} (the boot) runs; the body.
      */

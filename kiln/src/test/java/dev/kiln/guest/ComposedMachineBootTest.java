@@ -28,15 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Tag("slow")
 class ComposedMachineBootTest {
     /** The VM's root script: waits for the services' checks, kills one service, then powers off. */
-    private static final String DRIVER = """
-            #!/bin/sh
-            wait_for() { n=0; until eval "$1" || [ $n -ge 1200 ]; do sleep 0.1; n=$((n+1)); done; }
-            kill_crash() {
-                for p in /proc/[0-9]*; do
-                    [ "$(tr '\\0' ' ' < $p/cmdline 2>/dev/null)" = "sleep 100001 " ] && kill -9 ${p#/proc/} && echo "driver: killed crash" && return 0
-                done
-                return 1
-            }
+    private static final String DRIVER = "#!/bin/sh\n" + BootSupport.DRIVER_FUNCTIONS + """
             wait_for '[ -f /run/state/fetched ]'
             for s in nocap cap isolated probe; do wait_for "[ -f /run/state/$s.done ]"; done
             echo "driver: fetched=$(cat /run/state/fetched)"

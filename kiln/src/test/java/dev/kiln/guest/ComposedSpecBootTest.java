@@ -32,14 +32,10 @@ class ComposedSpecBootTest {
      * checks, kills one service, waits for its restart, then asks kiln-init to power off (or,
      * booted with kiln.test=exit, ends with status 4, which stops the machine too).
      */
-    private static final String DRIVER = """
-            #!/bin/sh
-            wait_for() { n=0; until eval "$1" || [ $n -ge 1800 ]; do sleep 0.1; n=$((n+1)); done; }
+    private static final String DRIVER = "#!/bin/sh\n" + BootSupport.DRIVER_FUNCTIONS + """
             for s in fetch nocap cap; do wait_for "[ -f /run/state/$s.done ]"; done
             echo "driver: motd=$(cat /etc/motd) shared=$(cat /etc/shared) tool=$(cat /usr/bin/tool)"
-            for p in /proc/[0-9]*; do
-                [ "$(tr '\\0' ' ' < $p/cmdline 2>/dev/null)" = "sleep 100001 " ] && kill -9 ${p#/proc/} && echo "driver: killed crash"
-            done
+            wait_for kill_crash
             wait_for '[ "$(wc -l < /run/state/crash.starts)" -ge 2 ]'
             echo "driver: crash starts=$(wc -l < /run/state/crash.starts)"
             grep -q kiln.test=exit /proc/cmdline && exit 4
