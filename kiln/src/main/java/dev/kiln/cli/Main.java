@@ -67,6 +67,8 @@ public final class Main {
             SUBCOMMANDS.forEach((name, command) -> cli.addSubcommand(name, command.get()));
         }
         cli.setExecutionExceptionHandler(new ErrorHandler());
+        cli.setParameterExceptionHandler(new UsageErrors());
+        UsageErrors.registerNumberConverters(cli);   // after the subcommands: picocli passes it on to them
         return cli;
     }
 

@@ -34,7 +34,16 @@ class ErrorReportingTest {
     void unknownOptionsAreUsageErrors() {
         Captured c = run("build", "--no-such-option", "tar:x", "-o", "y");
         assertThat(c.exit).isEqualTo(2);
-        assertThat(c.err).contains("Unknown option: '--no-such-option'");
+        // one line, not the whole help, which would push the error off the screen
+        assertThat(c.err).isEqualTo("kiln: unknown option: '--no-such-option'; did you mean --no-cache or --no-journal?"
+                + " (kiln build --help lists the options)\n");
+        c = run("cache", "prune", "--older-than", "soon");
+        assertThat(c.exit).isEqualTo(2);
+        assertThat(c.err).as("no Java type names").isEqualTo("kiln: invalid value for option '--older-than': 'soon' is"
+                + " not a number (kiln cache prune --help lists the options)\n");
+        c = run("run", "img.ext4");
+        assertThat(c.exit).isEqualTo(2);
+        assertThat(c.err).isEqualTo("kiln: missing required option: '--kernel=FILE' (kiln run --help lists the options)\n");
     }
 
     @Test
