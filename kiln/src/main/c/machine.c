@@ -229,8 +229,9 @@ int machine_reaped(pid_t pid, int status) {
     int code = status_code(status);
     if (c->e.kind == SERVICE) {
         if (phase == RUNNING) {
-            c->restart_at = now_ms() + backoff_next(&c->backoff);
-            say("service %s exited with status %d, restarting in %lld ms", c->e.name, code, c->restart_at - now_ms());
+            int wait = backoff_next(&c->backoff);
+            c->restart_at = now_ms() + wait;
+            say("service %s exited with status %d, restarting in %d ms", c->e.name, code, wait);
         } else {
             say("service %s exited with status %d", c->e.name, code);
         }
