@@ -173,7 +173,7 @@ class BuildStepBootTest {
         assertThat(r.result().exitStatus()).isEqualTo(-1);
         assertThat(r.result().lastLines()).containsExactly("started");
         // timed on the host from when "start" arrives, which the serial line may deliver late
-        assertThat(r.result().step()).isBetween(Duration.ofSeconds(4), Duration.ofSeconds(60));
+        assertThat(r.result().step()).isBetween(Duration.ofSeconds(2), Duration.ofSeconds(60));
         Ext4Image.assertClean(disk);
         assertThat(Ext4Image.debugfs(disk, "cat /data/partial")).isEqualTo("partial\n");
     }
@@ -233,17 +233,20 @@ class BuildStepBootTest {
                     "cat /etc/resolv.conf; wget -q -O - http://10.0.2.2:" + server.getAddress().getPort() + "/;"
                             + " ip -4 addr show eth0 | grep -o 'inet [0-9./]*';"
                             // UDP through two forwarders: a lost packet is asked again
-                            + " for i in 1 2 3; do nslookup -type=a " + name + " && break; done",
+                            // (judged below against the host's answers, not by the step's status)
+                            + " for i in 1 2 3; do nslookup -type=a " + name + " && break; done; true",
                     null, null, null, true));
         } finally {
             server.stop(0);
         }
         assertThat(on.result().succeeded()).as(on.output().toString()).isTrue();
-        assertThat(on.result().lastLines()).contains("nameserver 10.0.2.3", "from-the-host", "inet 10.0.2.15/24")
+        // all it printed: a retried lookup can push the first lines out of the result's last 20
+        List<String> printed = on.output().stream().map(l -> l.startsWith("[step 1] ") ? l.substring(9) : l).toList();
+        assertThat(printed).contains("nameserver 10.0.2.3", "from-the-host", "inet 10.0.2.15/24")
                 .doesNotContain("nameserver 192.0.2.1");
         if (!addresses.isEmpty()) {
             // a CDN name: the two lookups may differ in order and in part, never wholly
-            assertThat(ipv4Answers(on.result().lastLines())).as("the guest's answers for %s, the host's: %s", name,
+            assertThat(ipv4Answers(printed)).as("the guest's answers for %s, the host's: %s", name,
                     addresses).containsAnyElementsOf(addresses);
         } else {
             System.out.println("[step] the host's own name server does not resolve " + name + ": DNS checked through resolv.conf only");

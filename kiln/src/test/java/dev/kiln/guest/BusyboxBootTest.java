@@ -140,7 +140,7 @@ class BusyboxBootTest {
         // The image's own entries: they wait for the agent's mark, report, and end the VM.
         Files.writeString(own.resolve("etc/inittab"), """
                 ::sysinit:/bin/mount -t proc proc /proc
-                ::once:/bin/sh -c 'for i in $(seq 600); do [ -f /tmp/agent-up ] && break; sleep 0.1; done; echo "inittab-check: agent=$(cat /tmp/agent-up) script=$(cat /tmp/script-ran)"; /bin/sync; /bin/reboot -f'
+                ::once:/bin/sh -c 'for i in $(seq 600); do [ -s /tmp/agent-up ] && break; sleep 0.1; done; echo "inittab-check: agent=$(cat /tmp/agent-up) script=$(cat /tmp/script-ran)"; /bin/sync; /bin/reboot -f'
                 """);
         Path agent = Files.writeString(tmp.resolve("agent.sh"), """
                 #!/bin/sh

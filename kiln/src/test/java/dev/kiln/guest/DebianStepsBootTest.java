@@ -35,7 +35,8 @@ class DebianStepsBootTest {
         long start = System.nanoTime();
         BootSupport.CliRun built = BootSupport.kiln("build", "dir:" + debian, "--kernel", kernel.toString(),
                 "--cache-dir", tmp.resolve("cache").toString(), "--init", "kiln", "--step-timeout", "30m",
-                "--run", "apt-get update && apt-get install -y hello", "-o", image.toString());
+                "--run", "apt-get -o Acquire::Retries=5 update && apt-get -o Acquire::Retries=5 install -y hello", "-o",
+                image.toString());
         System.out.printf("[timing] debootstrap image + apt-get install hello under TCG: %d s%n",
                 (System.nanoTime() - start) / 1_000_000_000L);
 

@@ -51,10 +51,12 @@ class InteractiveConsoleBootTest {
             if mode == "shell":
                 os.write(fd, b"echo typed-$((6*7)) $TERM\\r")
                 wait_for("typed-42")
-                os.write(fd, b"sleep 600\\r")
+                # zz-9 is printed, never typed: once it shows, the shell has reached the sleep
+                os.write(fd, b"echo zz-$((3*3)); sleep 600\\r")
+                wait_for("zz-9")
                 time.sleep(2)
                 os.write(fd, b"\\x03")
-                wait_for("# ", 2)
+                wait_for("# ", 3)   # the first prompt, the one after typed-42, the one after ^C
                 os.write(fd, b"exit 5\\r")
             else:
                 os.write(fd, b"\\x01x")
