@@ -46,7 +46,38 @@ public final class Failures {
         if (line == null) {
             return "internal error without a message; run again with --debug for the details";
         }
-        return line;
+        return printable(line);
+    }
+
+    /** Longest line kept whole; a value quoted from hostile input (a 70,000-byte media type) is cut in the middle. */
+    static final int MAX_LINE = 2000;
+
+    /**
+     * One line whatever the input put in it: messages quote names, media types and paths from
+     * the image, which may hold newlines, escape sequences for the terminal, or NUL.
+     */
+    static String printable(String line) {
+        StringBuilder out = new StringBuilder(line.length());
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            switch (c) {
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
+                        out.append(String.format("\\x%02x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        if (out.length() > MAX_LINE) {
+            int cut = out.length() - MAX_LINE;
+            out.replace(MAX_LINE * 2 / 3, MAX_LINE * 2 / 3 + cut, "...");
+        }
+        return out.toString();
     }
 
     private static boolean saysAlready(String line, String part) {

@@ -1,5 +1,7 @@
 package dev.kiln.guest;
 
+import dev.kiln.UnsupportedInput;
+
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
@@ -10,9 +12,11 @@ import java.nio.charset.StandardCharsets;
 final class Records {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
+    /** @throws UnsupportedInput when the value (from an image's config, say) holds a NUL byte */
     void put(String key, String value) {
         if (value.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException(key + ": value contains NUL");
+            throw new UnsupportedInput("kiln-init's " + key, "the value \"" + value
+                    + "\" holds a NUL byte, which no argument, environment string or path can");
         }
         out.writeBytes((key + "=" + value).getBytes(StandardCharsets.UTF_8));
         out.write(0);

@@ -55,7 +55,7 @@ public final class Json {
             }
             return tree;
         } catch (JacksonException e) {
-            throw new KilnException(where + ": not valid JSON: " + e.getOriginalMessage(), e);
+            throw failure(where + ": not valid JSON: " + oneLine(e.getOriginalMessage()), e);
         } catch (IOException e) {
             throw new IllegalStateException("reading JSON from memory", e);
         }
@@ -70,10 +70,30 @@ public final class Json {
             }
             return value;
         } catch (JsonMappingException e) {
-            throw new KilnException(where + ": " + field(e) + "expected " + expected(e), e);
+            if (e.getCause() instanceof KilnException refused) {
+                String field = field(e);   // a record's own check: where it was, then what it says
+                throw refused.within(field.isEmpty() ? where : where + ": " + field.substring(0, field.length() - 2));
+            }
+            throw failure(where + ": " + field(e) + "expected " + expected(e), e);
         } catch (JacksonException e) {
-            throw new KilnException(where + ": not valid JSON: " + e.getOriginalMessage(), e);
+            throw failure(where + ": not valid JSON: " + oneLine(e.getOriginalMessage()), e);
         }
+    }
+
+    /**
+     * The line Kiln prints, with Jackson's exception kept for --debug only: its text names Java
+     * types, spans lines and quotes the offending value whole (which may be megabytes).
+     */
+    private static KilnException failure(String message, JacksonException e) {
+        KilnException failure = new KilnException(message);
+        failure.addSuppressed(e);
+        return failure;
+    }
+
+    /** A parser's message as one short line. */
+    private static String oneLine(String text) {
+        String line = text == null ? "" : text.replaceAll("\\s+", " ").strip();
+        return line.length() <= 200 ? line : line.substring(0, 200) + "...";
     }
 
     /** "layers[2].size: ", or "" at the top level. */

@@ -46,6 +46,31 @@ class ErrorReportingTest {
         assertThat(c.err).isEqualTo("kiln: missing required option: '--kernel=FILE' (kiln run --help lists the options)\n");
     }
 
+    /** Messages quote values from the image: a newline or a terminal escape in one stays one visible line. */
+    @Test
+    void whatTheInputPutInAMessageCannotBreakTheLine() {
+        assertThat(ErrorHandler.describe(new dev.kiln.KilnException("sha256:ab: media type \"a\nb\u001b[31m\u0000\"")))
+                .isEqualTo("sha256:ab: media type \"a\\nb\\x1b[31m\\x00\"");
+        String huge = ErrorHandler.describe(new dev.kiln.KilnException("index.json: media type \"" + "x".repeat(70_000)
+                + "\" is not an image manifest"));
+        assertThat(huge).hasSize(2000 + 3).startsWith("index.json: media type \"xxx").contains("...")
+                .endsWith("\" is not an image manifest");
+    }
+
+    /** Jackson's own text (Java type names, several lines, the whole offending value) stays out of the line. */
+    @Test
+    void aDocumentOfTheWrongShapeIsOneLineInKilnsWords() {
+        Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> dev.kiln.image.Json.read(
+                ("{\"schemaVersion\":\"" + "x".repeat(5000) + "\",\"manifests\":[]}").getBytes(StandardCharsets.UTF_8),
+                dev.kiln.image.ImageIndex.class, "index.json"));
+        assertThat(ErrorHandler.describe(e)).isEqualTo("index.json: schemaVersion: expected a number");
+        e = org.assertj.core.api.Assertions.catchThrowable(() -> dev.kiln.image.Json.read(
+                "{\"schemaVersion\": 2,\n\n oops".getBytes(StandardCharsets.UTF_8), dev.kiln.image.ImageIndex.class,
+                "index.json"));
+        assertThat(ErrorHandler.describe(e)).startsWith("index.json: not valid JSON: ").doesNotContain("\n")
+                .doesNotContain("com.fasterxml");
+    }
+
     @Test
     void fileSystemErrorsSayWhatWentWrongNotJustThePath() {
         assertThat(ErrorHandler.describe(new java.nio.file.AccessDeniedException("/root/x.ext4")))

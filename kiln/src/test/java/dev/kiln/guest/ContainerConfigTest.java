@@ -25,6 +25,17 @@ class ContainerConfigTest {
                 + "readonly=true\0timeout=9\0");
     }
 
+    /** A NUL in an image's Cmd or Env cannot be a record's value: an error about the input, not a crash. */
+    @Test
+    void aNulInAValueIsUnsupportedInput() {
+        assertThatThrownBy(() -> ContainerConfig.of(List.of("/bin/a\0b"))).isInstanceOf(dev.kiln.KilnException.class)
+                .hasMessage("command /bin/a?b: contains a NUL byte");
+        assertThatThrownBy(() -> new InitConf().put(InitConf.Key.CMD, "/bin/a\0b"))
+                .isInstanceOf(dev.kiln.UnsupportedInput.class)
+                .hasMessage("kiln-init's cmd: the value \"/bin/a\0b\" holds a NUL byte, which no argument, environment"
+                        + " string or path can");
+    }
+
     @Test
     void defaultsAreLeftOutAndAnEmptyCapabilityListIsOneEmptyRecord() {
         assertThat(new String(ContainerConfig.of(List.of("/x")).bytes(), StandardCharsets.UTF_8)).isEqualTo("arg=/x\0net=host\0");
