@@ -77,10 +77,27 @@ final class SpecFile {
         } catch (NoSuchFileException e) {
             throw new NotFound(file.toString(), "spec file", "");
         } catch (JsonProcessingException e) {
-            throw new KilnException(file + ":" + e.getLocation().getLineNr() + ": not valid YAML: "
-                    + e.getOriginalMessage());
+            throw notYaml(file, e);
         }
         return f.mapping(root, "(top level)", null, keys);
+    }
+
+    /**
+     * One line: where, what the parser expected, and what it was doing. SnakeYAML's own message
+     * spans lines, with the offending line and a caret under it.
+     */
+    private static KilnException notYaml(Path file, JsonProcessingException e) {
+        String where = file + ":" + e.getLocation().getLineNr();
+        String what = e.getOriginalMessage();
+        if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException marked) {
+            if (marked.getProblemMark() != null) {
+                where = file + ":" + (marked.getProblemMark().getLine() + 1) + ":" + (marked.getProblemMark().getColumn() + 1);
+            }
+            what = marked.getProblem() + (marked.getContext() == null ? "" : " (" + marked.getContext() + ")");
+        }
+        KilnException failure = new KilnException(where + ": not valid YAML: " + what.replaceAll("\\s+", " ").strip());
+        failure.addSuppressed(e);
+        return failure;
     }
 
     private Node parse(JsonParser p, JsonToken t, int line) throws IOException {

@@ -83,8 +83,13 @@ class SpecFileTest {
                 .contains("e.yaml:5: files[0].mode: expected octal permission bits such as 0644, got a number (999)");
         assertThat(kiln("build", "-f", write("f.yaml", "image: x\nkernel: bzImage\n").toString()).err())
                 .contains("f.yaml:2: kernel: expected a mapping of keys to values, got 'bzImage'");
+        // one line with line and column, not SnakeYAML's excerpt with a caret under it
         assertThat(kiln("build", "-f", write("g.yaml", "image: [x\n").toString()).err())
-                .contains("g.yaml:").contains("not valid YAML");
+                .endsWith("g.yaml:2:1: not valid YAML: expected ',' or ']', but got <stream end>"
+                        + " (while parsing a flow sequence)\n").hasLineCount(1);
+        assertThat(kiln("build", "-f", write("h.yaml", "image: x\n\tsize: 1G\n").toString()).err())
+                .endsWith("h.yaml:2:1: not valid YAML: found character '\\t(TAB)' that cannot start any token."
+                        + " (Do not use \\t(TAB) for indentation) (while scanning for the next token)\n").hasLineCount(1);
     }
 
     @Test
