@@ -349,7 +349,7 @@ final class RegistryClient {
             return "unknown host (name does not resolve)";
         }
         if (e instanceof javax.net.ssl.SSLException) {
-            return "TLS: " + m + "; for a private CA pass --ca-cert FILE";
+            return "TLS: " + tlsWords(m) + "; for a private CA pass --ca-cert FILE";
         }
         if (e instanceof java.net.ConnectException) {
             return "connection refused" + (m != null && !m.isBlank() ? " (" + m + ")" : "");
@@ -357,7 +357,25 @@ final class RegistryClient {
         if (e instanceof java.net.http.HttpTimeoutException) {
             return "timed out";
         }
-        return (m == null || m.isBlank()) ? e.getClass().getSimpleName() : m;
+        return (m == null || m.isBlank()) ? "connection failed" : withoutClassNames(m);
+    }
+
+    /** The JDK's TLS messages name its own classes ("PKIX path building failed: sun.security..."). */
+    private static String tlsWords(String m) {
+        if (m == null || m.isBlank()) {
+            return "handshake failed";
+        }
+        if (m.contains("unable to find valid certification path")) {
+            return "the server's certificate is not signed by a CA this machine trusts";
+        }
+        if (m.contains("No subject alternative") || m.contains("No name matching")) {
+            return "the server's certificate is not for this host name";
+        }
+        return withoutClassNames(m);
+    }
+
+    private static String withoutClassNames(String m) {
+        return m.replaceAll("(?:[a-z_][a-z0-9_]*\\.)+[A-Z]\\w*(?:Exception|Error): ", "");
     }
 
     static void sleep(Duration d) throws IOException {

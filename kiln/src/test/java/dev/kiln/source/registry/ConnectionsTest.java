@@ -26,4 +26,17 @@ class ConnectionsTest {
     void hostOf(String hostPort, String host) {
         assertThat(Connections.hostOf(hostPort)).isEqualTo(host);
     }
+    /** What a failed connection says: the JDK's words without its class names. */
+    @org.junit.jupiter.api.Test
+    void connectionFailuresAreDescribedWithoutJavaClassNames() {
+        assertThat(RegistryClient.describe(new javax.net.ssl.SSLHandshakeException("PKIX path building failed:"
+                + " sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path"
+                + " to requested target"))).isEqualTo("TLS: the server's certificate is not signed by a CA this machine"
+                + " trusts; for a private CA pass --ca-cert FILE");
+        assertThat(RegistryClient.describe(new javax.net.ssl.SSLHandshakeException("No subject alternative names"
+                + " matching IP address 127.0.0.1 found"))).startsWith("TLS: the server's certificate is not for this host");
+        assertThat(RegistryClient.describe(new java.io.IOException("java.io.EOFException: EOF reached while reading")))
+                .isEqualTo("EOF reached while reading");
+        assertThat(RegistryClient.describe(new java.io.IOException())).isEqualTo("connection failed");
+    }
 }
