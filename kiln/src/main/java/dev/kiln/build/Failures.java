@@ -54,14 +54,16 @@ public final class Failures {
 
     /**
      * One line whatever the input put in it: messages quote names, media types and paths from
-     * the image, which may hold newlines, escape sequences for the terminal, or NUL.
+     * the image, which may hold newlines, escape sequences for the terminal, or NUL. The one
+     * exception is Kiln's own continuation lines, a newline and two spaces (a failed step's last
+     * lines of output): indented under the error, they cannot pass for a line of their own.
      */
     static String printable(String line) {
         StringBuilder out = new StringBuilder(line.length());
         for (int i = 0; i < line.length(); i++) {
             char c = line.charAt(i);
             switch (c) {
-                case '\n' -> out.append("\\n");
+                case '\n' -> out.append(line.startsWith("  ", i + 1) ? "\n" : "\\n");
                 case '\r' -> out.append("\\r");
                 case '\t' -> out.append("\\t");
                 default -> {
@@ -73,11 +75,15 @@ public final class Failures {
                 }
             }
         }
-        if (out.length() > MAX_LINE) {
-            int cut = out.length() - MAX_LINE;
-            out.replace(MAX_LINE * 2 / 3, MAX_LINE * 2 / 3 + cut, "...");
+        StringBuilder lines = new StringBuilder(out.length());
+        for (String one : out.toString().split("\n", -1)) {
+            if (!lines.isEmpty()) {
+                lines.append('\n');
+            }
+            lines.append(one.length() <= MAX_LINE ? one
+                    : one.substring(0, MAX_LINE * 2 / 3) + "..." + one.substring(one.length() - MAX_LINE / 3));
         }
-        return out.toString();
+        return lines.toString();
     }
 
     private static boolean saysAlready(String line, String part) {
