@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.KilnException;
 import dev.kiln.testing.Ext4Image;
+import dev.kiln.testing.FuzzWork;
 import dev.kiln.testing.Tools;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -23,14 +24,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -49,7 +48,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class LayoutJsonFuzzTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static Path root;
+    private static final FuzzWork WORK = new FuzzWork("kiln-layout-fuzz");
 
     /** Which document, which node of it, what to do there, and a seed for the details. */
     record Mutation(Document document, int node, Kind kind, long seed) {
@@ -82,7 +81,7 @@ class LayoutJsonFuzzTest {
     }
 
     private static void build(Mutation m, boolean checkImage) throws Exception {
-        Path dir = Files.createTempDirectory(work(), "case");
+        Path dir = WORK.newCase();
         Path layout = dir.resolve("layout");
         write(layout, m);
         Path out = Files.createDirectory(dir.resolve("out"));
@@ -108,7 +107,7 @@ class LayoutJsonFuzzTest {
                 assertThat(names).as("left behind by a failed build of %s", m).isEmpty();
             }
         }
-        delete(dir);
+        FuzzWork.delete(dir);
     }
 
     private static boolean run(Path layout, Path image) throws IOException {
@@ -118,8 +117,7 @@ class LayoutJsonFuzzTest {
             return true;
         } catch (KilnException e) {
             String line = Failures.describe(e);
-            assertThat(line).as("the error line for %s", e).doesNotContain("\n", "\r")
-                    .doesNotContainPattern("Exception|java\\.|\\bIndex -?\\d+|out of bounds|For input string");
+            FuzzWork.assertCleanErrorLine(line, e);
             return false;
         }
     }
@@ -292,25 +290,8 @@ class LayoutJsonFuzzTest {
         return kept.resolve("layout");
     }
 
-    private static synchronized Path work() throws IOException {
-        if (root == null) {
-            root = Files.createTempDirectory("kiln-layout-fuzz");
-        }
-        return root;
-    }
-
     @AfterContainer
     static void cleanUp() {
-        if (root != null) {
-            delete(root);
-        }
-    }
-
-    private static void delete(Path dir) {
-        try (Stream<Path> all = Files.walk(dir)) {
-            all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        WORK.cleanUp();
     }
 }

@@ -5,6 +5,7 @@ import dev.kiln.KilnException;
 import dev.kiln.tar.FuzzCase;
 import dev.kiln.tar.FuzzOutcome;
 import dev.kiln.testing.Ext4Image;
+import dev.kiln.testing.FuzzWork;
 import dev.kiln.testing.Tools;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -17,11 +18,9 @@ import picocli.CommandLine;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -36,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@link KilnException} and leaves nothing behind; never another exception, never a hang.
  */
 class BuildFuzzTest {
-    private static Path root;
+    private static final FuzzWork WORK = new FuzzWork("kiln-build-fuzz");
 
     @Provide
     Arbitrary<FuzzCase> cases() {
@@ -56,7 +55,7 @@ class BuildFuzzTest {
 
     private static void build(FuzzCase c, boolean checkImage) throws IOException {
         byte[] input = c.bytes();
-        Path dir = Files.createTempDirectory(work(), "case");
+        Path dir = WORK.newCase();
         Path in = dir.resolve("in" + c.suffix());
         Files.write(in, input);
         Path out = Files.createDirectory(dir.resolve("out"));
@@ -85,7 +84,7 @@ class BuildFuzzTest {
                 assertThat(names).as("left behind by a failed build of %s", c).isEmpty();
             }
         }
-        delete(dir);
+        FuzzWork.delete(dir);
     }
 
     /** True when the build succeeded, false when it failed with a well-formed KilnException. */
@@ -99,31 +98,13 @@ class BuildFuzzTest {
             return true;
         } catch (KilnException e) {
             String line = ErrorHandler.describe(e);
-            assertThat(line).as("the error line for %s", e).doesNotContain("\n", "\r")
-                    .doesNotContainPattern("Exception|java\\.|\\bIndex -?\\d+|out of bounds|For input string|ZLIB");
+            FuzzWork.assertCleanErrorLine(line, e);
             return false;
         }
     }
 
-    private static synchronized Path work() throws IOException {
-        if (root == null) {
-            root = Files.createTempDirectory("kiln-build-fuzz");
-        }
-        return root;
-    }
-
     @AfterContainer
     static void cleanUp() {
-        if (root != null) {
-            delete(root);
-        }
-    }
-
-    private static void delete(Path dir) {
-        try (Stream<Path> all = Files.walk(dir)) {
-            all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        WORK.cleanUp();
     }
 }
