@@ -16,6 +16,17 @@ public class KilnException extends RuntimeException {
         super(message, cause);
     }
 
+    /**
+     * A failure whose message says all the user needs to read. {@code detail} (a library's own
+     * exception, whose text names Java types, spans lines or names Kiln's internal files) is
+     * kept for --debug as a suppressed exception, so that no describer appends it to the line.
+     */
+    public static KilnException hidingDetail(String message, Throwable detail) {
+        KilnException failure = new KilnException(message);
+        failure.addSuppressed(detail);
+        return failure;
+    }
+
     /** Where the failure happened, set by callers further up; null when the message says it all. */
     private String where;
 

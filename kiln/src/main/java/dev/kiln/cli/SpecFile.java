@@ -95,9 +95,7 @@ final class SpecFile {
             }
             what = marked.getProblem() + (marked.getContext() == null ? "" : " (" + marked.getContext() + ")");
         }
-        KilnException failure = new KilnException(where + ": not valid YAML: " + what.replaceAll("\\s+", " ").strip());
-        failure.addSuppressed(e);
-        return failure;
+        return KilnException.hidingDetail(where + ": not valid YAML: " + what.replaceAll("\\s+", " ").strip(), e);
     }
 
     private Node parse(JsonParser p, JsonToken t, int line) throws IOException {

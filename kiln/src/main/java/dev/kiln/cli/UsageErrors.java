@@ -45,29 +45,21 @@ final class UsageErrors implements CommandLine.IParameterExceptionHandler {
 
     /** Numbers in picocli's own words name Java types ("'x' is not a double"); these say what is wanted. */
     static void registerNumberConverters(CommandLine cli) {
-        CommandLine.ITypeConverter<Double> decimal = s -> {
-            try {
-                return Double.valueOf(s);
-            } catch (NumberFormatException e) {
-                throw new CommandLine.TypeConversionException("'" + s + "' is not a number");
-            }
-        };
-        CommandLine.ITypeConverter<Integer> whole = s -> {
-            try {
-                return Integer.valueOf(s);
-            } catch (NumberFormatException e) {
-                throw new CommandLine.TypeConversionException("'" + s + "' is not a whole number");
-            }
-        };
-        CommandLine.ITypeConverter<Long> wholeLong = s -> {
-            try {
-                return Long.valueOf(s);
-            } catch (NumberFormatException e) {
-                throw new CommandLine.TypeConversionException("'" + s + "' is not a whole number");
-            }
-        };
+        CommandLine.ITypeConverter<Double> decimal = number(Double::valueOf, "a number");
+        CommandLine.ITypeConverter<Integer> whole = number(Integer::valueOf, "a whole number");
+        CommandLine.ITypeConverter<Long> wholeLong = number(Long::valueOf, "a whole number");
         cli.registerConverter(Double.class, decimal).registerConverter(Double.TYPE, decimal)
                 .registerConverter(Integer.class, whole).registerConverter(Integer.TYPE, whole)
                 .registerConverter(Long.class, wholeLong).registerConverter(Long.TYPE, wholeLong);
+    }
+
+    private static <T> CommandLine.ITypeConverter<T> number(java.util.function.Function<String, T> parse, String what) {
+        return s -> {
+            try {
+                return parse.apply(s);
+            } catch (NumberFormatException e) {
+                throw new CommandLine.TypeConversionException("'" + s + "' is not " + what);
+            }
+        };
     }
 }

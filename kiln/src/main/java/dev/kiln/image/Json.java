@@ -55,7 +55,7 @@ public final class Json {
             }
             return tree;
         } catch (JacksonException e) {
-            throw failure(where + ": not valid JSON: " + oneLine(e.getOriginalMessage()), e);
+            throw KilnException.hidingDetail(where + ": not valid JSON: " + oneLine(e.getOriginalMessage()), e);
         } catch (IOException e) {
             throw new IllegalStateException("reading JSON from memory", e);
         }
@@ -74,20 +74,10 @@ public final class Json {
                 String field = field(e);   // a record's own check: where it was, then what it says
                 throw refused.within(field.isEmpty() ? where : where + ": " + field.substring(0, field.length() - 2));
             }
-            throw failure(where + ": " + field(e) + "expected " + expected(e), e);
+            throw KilnException.hidingDetail(where + ": " + field(e) + "expected " + expected(e), e);
         } catch (JacksonException e) {
-            throw failure(where + ": not valid JSON: " + oneLine(e.getOriginalMessage()), e);
+            throw KilnException.hidingDetail(where + ": not valid JSON: " + oneLine(e.getOriginalMessage()), e);
         }
-    }
-
-    /**
-     * The line Kiln prints, with Jackson's exception kept for --debug only: its text names Java
-     * types, spans lines and quotes the offending value whole (which may be megabytes).
-     */
-    private static KilnException failure(String message, JacksonException e) {
-        KilnException failure = new KilnException(message);
-        failure.addSuppressed(e);
-        return failure;
     }
 
     /** A parser's message as one short line. */

@@ -51,10 +51,8 @@ public final class AtomicOutput implements AutoCloseable {
             return Temporaries.claim(absolute.getParent(), absolute.getFileName().toString());
         } catch (java.nio.file.FileSystemException e) {
             // the reason alone: the lock file it failed on is Kiln's, not a name the user knows
-            KilnException refused = new KilnException(target + ": cannot create files in " + absolute.getParent()
-                    + " (" + PathFailure.reason(e) + ")");
-            refused.addSuppressed(e);   // for --debug
-            throw refused;
+            throw KilnException.hidingDetail(target + ": cannot create files in " + absolute.getParent()
+                    + " (" + PathFailure.reason(e) + ")", e);
         }
     }
 
